@@ -1,0 +1,76 @@
+"""The one ``jixiao`` command group.
+
+Each verb lives in its own module under :mod:`jixiao.commands` and registers
+itself on :data:`app`; this module only holds the group and the conventions
+every verb shares: ``--format`` (json on every verb), one-line ``FILE: reason``
+errors on stderr, and exit codes 0 (clean) / 1 (findings) / 2 (unreadable input).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any
+
+import typer
+
+app = typer.Typer(
+    name="jixiao",
+    help="绩效 jixiao：预算绩效自评的读取、提取、评分、审核与报表工具 (budget performance self-evaluation toolkit).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "JIXIAO"},
+)
+
+
+class Exit(IntEnum):
+    OK = 0
+    FINDINGS = 1
+    UNREADABLE = 2
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return int(o) if o == o.to_integral_value() else float(o)
+    if hasattr(o, "to_json"):
+        return o.to_json()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def dumps(data: Any) -> str:
+    """JSON for the terminal: UTF-8 Chinese kept readable, Decimals as numbers."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+
+
+def echo_json(data: Any) -> None:
+    sys.stdout.write(dumps(data) + "\n")
+
+
+def error_line(path: str, reason: str) -> None:
+    """The one-line error every verb prints for an unreadable input: ``FILE: reason``."""
+    sys.stderr.write(f"{path}: {reason}\n")
+
+
+def _load_commands() -> None:
+    import jixiao.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"jixiao.commands.{info.name}")
+
+
+def main() -> None:
+    _load_commands()
+    app()
+
+
+_load_commands()
+if __name__ == "__main__":  # python -m jixiao.cli: run the registered group, not a second copy
+    from jixiao.cli import main as _main
+
+    _main()

@@ -1,0 +1,99 @@
+"""``jixiao extract``: figures with evidence, as JSON (the labels' shape), a table, or CSV."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from jixiao.cli import Exit, app, echo_json, error_line
+from jixiao.ingest import IngestError
+
+
+class ExtractFormat(StrEnum):
+    json = "json"
+    table = "table"
+    csv = "csv"
+
+
+class OcrMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@app.command("extract")
+def extract_cmd(
+    files: list[Path] = typer.Argument(..., help="报告文件 (txt/docx/pdf/xlsx/html/doc) 或评价文件 (yaml/json)"),
+    fmt: ExtractFormat = typer.Option(ExtractFormat.table, "--format", "-f", help="输出格式 json|table|csv"),
+    ocr: OcrMode = typer.Option(OcrMode.auto, "--ocr", help="扫描件 OCR: auto|always|never"),
+    evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="JSON 中附带证据位置"),
+) -> None:
+    """提取报告中的数字与事实，每项附出处 (extract figures with evidence)."""
+    from jixiao.extract import evaluation_to_json
+    from jixiao.pipeline import load
+
+    results = []
+    failed = False
+    for path in files:
+        try:
+            ev, _doc = load(path, ocr=ocr.value)
+        except IngestError as exc:
+            error_line(str(path), exc.reason)
+            failed = True
+            continue
+        results.append((path, ev))
+    if fmt is ExtractFormat.json:
+        data = [evaluation_to_json(ev, evidence=evidence) for _, ev in results]
+        if len(files) == 1:
+            if data:
+                echo_json(data[0])
+        else:
+            echo_json(data)
+    elif fmt is ExtractFormat.csv:
+        from jixiao.render.export import evaluations_to_csv
+
+        sys.stdout.write(evaluations_to_csv([ev for _, ev in results]))
+    else:
+        _print_tables(results)
+    raise typer.Exit(Exit.UNREADABLE if failed else Exit.OK)
+
+
+def _print_tables(results) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from jixiao.model import BUDGET_FIELDS
+
+    names = {
+        "initial": "年初预算数", "adjusted": "调整后/全年预算数", "executed": "执行数/决算数", "execution_rate": "预算执行率(%)",
+        "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "日常公用经费",
+        "carryover_start": "年初结转结余", "carryover_end": "年末结转结余", "adjustment": "预算调整数",
+        "adjustment_rate": "调整率(%)",
+    }
+    console = Console()
+    for path, ev in results:
+        t = Table(title=f"{path}  {ev.department or '（未识别单位）'} {ev.year or ''} "
+                        f"{'项目' if ev.scope == 'project' else '部门整体'}", show_lines=False)
+        t.add_column("项目")
+        t.add_column("数值", justify="right")
+        t.add_column("出处", overflow="fold")
+        for key in BUDGET_FIELDS:
+            v = getattr(ev.budget, key)
+            if v is not None:
+                e = ev.evidence.get(f"budget.{key}")
+                t.add_row(names[key], str(v), f"第{e.line}行 {e.text}" if e else "")
+        for i, r in enumerate(ev.other_rates):
+            e = ev.evidence.get(f"other_rates[{i}].stated")
+            inputs = f" = {r.numerator}/{r.denominator}" if r.numerator is not None else ""
+            t.add_row(r.name, f"{r.stated}%{inputs}", f"第{e.line}行" if e else "")
+        if ev.indicators:
+            t.add_row("指标行数", str(len(ev.indicators)), "")
+        if ev.score.total is not None:
+            e = ev.evidence.get("score.total")
+            t.add_row("自评总分", str(ev.score.total), f"第{e.line}行" if e else "")
+        for k, v in ev.score.parts.items():
+            t.add_row(f"  {k}", str(v), "")
+        console.print(t)

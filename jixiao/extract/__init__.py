@@ -1,0 +1,267 @@
+"""Document → :class:`~jixiao.model.Evaluation`, every figure with its evidence.
+
+The passes run in a fixed order so that structured regions claim their text
+first: tables and forms, then project sections and expense lists, then the
+narrative budget, ratios and breakdowns, then identity and sections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from decimal import Decimal
+from typing import Any
+
+from jixiao.extract.collect import Context
+from jixiao.extract.forms import read_indicator_lists, read_mof_funds, read_mof_text_form, read_tab_tables
+from jixiao.extract.identity import (
+    read_department,
+    read_scope,
+    read_score_statements,
+    read_sections,
+    read_signed_date,
+    read_title,
+    read_year,
+)
+from jixiao.extract.narrative import (
+    Found,
+    find_project_sections,
+    projects_from,
+    read_breakdowns,
+    read_budget,
+    read_expense_lists,
+    read_ratios,
+)
+from jixiao.ingest.base import Document
+from jixiao.model import (
+    BUDGET_FIELDS,
+    FUNDING_FIELDS,
+    STAFFING_FIELDS,
+    Budget,
+    Evaluation,
+    Funding,
+    Indicator,
+    Project,
+    ScoreSummary,
+    Staffing,
+    decimal_to_json,
+)
+
+__all__ = ["extract", "evaluation_to_json"]
+
+
+def extract(doc: Document) -> Evaluation:
+    """Read every fact the document states; state nothing it does not."""
+    ctx = Context(doc)
+    title, title_pos = read_title(ctx)
+
+    # 1. structured regions
+    funds = read_mof_funds(ctx)
+    mof = read_mof_text_form(ctx)
+    if funds is not None:
+        mof = {"indicators": [], **(mof or {}), **funds}
+    tab_indicators, tab_extra = read_tab_tables(ctx)
+    find_project_sections(ctx)
+    list_indicators = read_indicator_lists(ctx)
+
+    indicators: list[Indicator] = []
+    moved: dict[str, str] = {}
+    found = Found()
+    form = None
+    if mof is not None:
+        form = "mof-project"
+        if "exec_rate" in mof or "exec_weight" in mof:
+            rate = mof.get("exec_rate")
+            w = mof.get("exec_weight")
+            s = mof.get("exec_score")
+            indicators.append(Indicator(name="预算执行率", level1="项目资金",
+                                        actual=f"{ctx.text[rate[1]:rate[2]].strip()}" if rate else None,
+                                        weight=w[0] if w else None, score=s[0] if s else None))
+            if w:
+                ctx.mark("indicators[0].weight", w[1], w[2])
+            if s:
+                ctx.mark("indicators[0].score", s[1], s[2])
+            if rate:
+                ctx.mark("indicators[0].actual", rate[1], rate[2])
+                found.budget["execution_rate"] = rate[0]
+                ctx.mark("budget.execution_rate", rate[1], rate[2])
+        for slot, (v, a, b) in mof.get("budget", {}).items():
+            found.budget[slot] = v
+            ctx.mark(f"budget.{slot}", a, b)
+        base = len(indicators)
+        for i, _ind in enumerate(mof["indicators"]):
+            moved[f"_mof[{i}]"] = f"indicators[{base + i}]"
+        indicators.extend(mof["indicators"])
+    base = len(indicators)
+    for i in range(len(tab_indicators)):
+        moved[f"indicators[{i}]"] = f"indicators[{base + i}]"
+    indicators.extend(tab_indicators)
+    base = len(indicators)
+    for i in range(len(list_indicators)):
+        moved[f"_list[{i}]"] = f"indicators[{base + i}]"
+    indicators.extend(list_indicators)
+    _rename_evidence(ctx, moved)
+    if tab_indicators and any(i.level1 and re.sub(r"\s", "", i.level1) in ("部门决策", "部门管理", "部门绩效") for i in tab_indicators):
+        form = "dept-three-level"
+    indicators = [_normalise_levels(i) for i in indicators]
+
+    # 2. prose
+    read_expense_lists(ctx, found)
+    read_budget(ctx, found)
+    read_ratios(ctx, found)
+    read_breakdowns(ctx, found)
+    projects = list(projects_from(found, ctx))
+
+    # 3. identity and sections
+    department, d0, d1 = read_department(ctx, title)
+    if department:
+        ctx.mark("department", d0, d1)
+    year, y0, y1 = read_year(ctx, title, title_pos)
+    if year:
+        ctx.mark("year", y0, y1)
+    scope = read_scope(ctx, title)
+    if mof is not None:
+        scope = "project"
+        pm = re.search(r"项目名称\s*[:：]?\s*(?P<name>[^\s□]+)", ctx.text)
+        if pm and not projects:
+            b = found.budget
+            projects.append(Project(name=pm.group("name"), budget=b.get("adjusted"), executed=b.get("executed"),
+                                    execution_rate=b.get("execution_rate")))
+            ctx.mark("projects[0].name", pm.start("name"), pm.end("name"))
+    signed, s0, s1 = read_signed_date(ctx)
+    if signed:
+        ctx.mark("signed_date", s0, s1)
+    sections = read_sections(ctx)
+    level1_names = list(dict.fromkeys(i.level1 for i in indicators if i.level1))
+    stated = read_score_statements(ctx, level1_names)
+    total = tab_extra.get("total") or stated.get("total")
+    parts = {}
+    for name, (v, a, b) in stated.get("parts", {}).items():
+        parts[name] = v
+        ctx.mark(f"score.parts.{name}", a, b)
+    if total:
+        if len(total) == 3:
+            ctx.mark("score.total", total[1], total[2])
+            total_v = total[0]
+        else:
+            ctx.mark("score.total", *total[1])
+            total_v = total[0]
+    else:
+        total_v = None
+    grade = stated.get("grade")
+    if grade:
+        ctx.mark("score.grade", grade[1], grade[2])
+
+    b = found.budget
+    budget = Budget(**{k: v for k, v in b.items() if k in {f.name for f in fields(Budget)}})
+    return Evaluation(
+        doc=_doc_id(doc.name),
+        department=department,
+        year=year,
+        scope=scope,
+        title=title,
+        form=form,
+        budget=budget,
+        funding=Funding(**found.funding),
+        projects=tuple(projects),
+        indicators=tuple(indicators),
+        score=ScoreSummary(total=total_v, parts=parts, grade=grade[0] if grade else None),
+        staffing=Staffing(**found.staffing),
+        other_rates=tuple(found.ratios),
+        breakdowns=tuple(found.breakdowns),
+        problems=sections.get("problems", (None,))[0],
+        measures=sections.get("measures", (None,))[0],
+        signed_date=signed,
+        evidence=dict(ctx.evidence),
+    )
+
+
+def _doc_id(name: str) -> str:
+    base = re.split(r"[\\/]", name)[-1]
+    return re.sub(r"\.[A-Za-z0-9]+$", "", base)
+
+
+def _rename_evidence(ctx: Context, moved: dict[str, str]) -> None:
+    if not moved:
+        return
+    new: dict = {}
+    for path, ev in ctx.evidence.items():
+        m = re.match(r"^(_mof\[\d+\]|_list\[\d+\]|indicators\[\d+\])(.*)$", path)
+        if m and m.group(1) in moved:
+            new[moved[m.group(1)] + m.group(2)] = ev
+        elif m and m.group(1).startswith("_"):
+            continue
+        else:
+            new[path] = ev
+    ctx.evidence.clear()
+    ctx.evidence.update(new)
+
+
+def _normalise_levels(ind: Indicator) -> Indicator:
+    """Level names are written with stray spaces in tables (部门 决策)."""
+    from dataclasses import replace
+
+    return replace(ind, level1=re.sub(r"\s+", "", ind.level1) if ind.level1 else None,
+                   level2=re.sub(r"\s+", "", ind.level2) if ind.level2 else None)
+
+
+def _num(v: Any) -> Any:
+    return decimal_to_json(v) if isinstance(v, Decimal) else v
+
+
+def evaluation_to_json(ev: Evaluation, *, evidence: bool = True) -> dict[str, Any]:
+    """The labels' JSON shape (../shared/corpus/*.expected.json): keys not stated are omitted."""
+    out: dict[str, Any] = {"doc": ev.doc}
+    for key in ("department", "year", "scope"):
+        v = getattr(ev, key)
+        if v is not None:
+            out[key] = v
+    budget = {k: _num(getattr(ev.budget, k)) for k in BUDGET_FIELDS if getattr(ev.budget, k) is not None}
+    extra_budget = {k: _num(getattr(ev.budget, k)) for k in ("initial_basic", "initial_project", "public_initial", "public_adjusted")
+                    if getattr(ev.budget, k) is not None}
+    if budget or extra_budget:
+        out["budget"] = {**budget, **extra_budget}
+    funding = {k: _num(getattr(ev.funding, k)) for k in FUNDING_FIELDS if getattr(ev.funding, k) is not None}
+    if funding:
+        out["funding"] = funding
+    if ev.projects:
+        out["projects"] = [{k: _num(v) for k, v in (("name", p.name), ("budget", p.budget), ("executed", p.executed),
+                                                     ("execution_rate", p.execution_rate)) if v is not None}
+                           for p in ev.projects]
+    if ev.indicators:
+        rows = []
+        for i in ev.indicators:
+            row = {k: _num(getattr(i, k)) for k in ("level1", "level2", "name", "target", "actual", "weight", "score",
+                                                     "deviation", "nature", "level1_weight", "level2_weight", "project")
+                   if getattr(i, k) is not None}
+            rows.append(row)
+        out["indicators"] = rows
+    score: dict[str, Any] = {}
+    if ev.score.total is not None:
+        score["total"] = _num(ev.score.total)
+    if ev.score.parts:
+        score["parts"] = {k: _num(v) for k, v in ev.score.parts.items()}
+    if ev.score.grade:
+        score["grade"] = ev.score.grade
+    if score:
+        out["score"] = score
+    staffing = {k: getattr(ev.staffing, k) for k in STAFFING_FIELDS if getattr(ev.staffing, k) is not None}
+    if staffing:
+        out["staffing"] = staffing
+    if ev.other_rates:
+        out["other_rates"] = [
+            {k: _num(v) for k, v in (("name", r.name), ("stated", r.stated), ("numerator", r.numerator),
+                                     ("denominator", r.denominator)) if v is not None}
+            | ({"bases": {k: _num(v) for k, v in r.bases.items()}} if r.bases else {})
+            for r in ev.other_rates
+        ]
+    if ev.breakdowns:
+        out["breakdowns"] = [{"name": b.name, "total": _num(b.total), "unit": b.unit,
+                              "parts": [{"name": n, "value": _num(v)} for n, v in b.parts]} for b in ev.breakdowns]
+    for key in ("title", "form", "problems", "measures", "signed_date"):
+        v = getattr(ev, key)
+        if v:
+            out[key] = v
+    if evidence and ev.evidence:
+        out["evidence"] = {k: v.to_json() for k, v in ev.evidence.items()}
+    return out

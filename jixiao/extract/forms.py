@@ -1,0 +1,329 @@
+"""Indicator tables in their three printed shapes.
+
+- Tab-separated tables (how ingest renders every docx/pdf/xlsx/html table, and
+  how some text reports print them): columns are found from the header words.
+- The MoF 项目支出绩效自评表 flattened to text, its cells broken across lines:
+  label lines stack up until a data line ``目标值 实际值 分值 得分``.
+- Per-project 指标完成情况 lists in prose: ``1.信访案件办结率100%，完成年度绩效指标``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.text import numbers_in, squash
+from jixiao.model import Indicator
+from jixiao.numbers import D, NumberError
+
+_NUM = re.compile(r"^[-−]?\d+(?:\.\d+)?$")
+
+
+def _is_num(s: str) -> bool:
+    return bool(_NUM.match(s.replace(",", "")))
+
+
+def _dec(s: str) -> Decimal | None:
+    try:
+        return D(s) if _is_num(s) else None
+    except NumberError:
+        return None
+
+
+# ---------------------------------------------------------------- tab-separated tables
+
+def _header_roles(header_rows: list[list[str]], ncols: int) -> dict[int, str]:
+    """Compose each column's header words across header rows, then map to a role."""
+    composed = [""] * ncols
+    for row in header_rows:
+        filled = list(row) + [""] * (ncols - len(row))
+        last = ""
+        for c in range(ncols):
+            v = squash(filled[c])
+            if v:
+                last = v
+            elif last and any(squash(r[c]) if c < len(r) else "" for r in header_rows[header_rows.index(row) + 1:]):
+                v = last  # a merged header spanning the sub-headers below it
+            composed[c] += "/" + v if v else ""
+    roles: dict[int, str] = {}
+    for c, label in enumerate(composed):
+        for rule in lexicon()["table_headers"]:
+            words_all = rule.get("all")
+            words_any = rule.get("any")
+            if words_all and all(w in label for w in words_all):
+                roles[c] = rule["role"]
+                break
+            if words_any and any(w in label for w in words_any):
+                roles[c] = rule["role"]
+                break
+    # a "名称" column under a level heading is that level's name
+    return roles
+
+
+_HEADER_WORDS = ("一级指标", "二级指标", "三级指标", "得分", "分值", "名称", "指标值", "评价指标", "权重")
+
+
+def _is_header(cells: list[str]) -> bool:
+    joined = squash("".join(cells))
+    hits = sum(1 for w in _HEADER_WORDS if w in joined)
+    has_data_num = sum(1 for c in cells if _is_num(squash(c))) >= 2
+    return hits >= 2 and not has_data_num or (hits >= 1 and not any(_is_num(squash(c)) for c in cells) and len(joined) < 40 and joined in ("名称分值名称分值名称分值", ))
+
+
+def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
+    """Indicator rows from tab-separated blocks of the text; also a 合计 row's total."""
+    text = ctx.text
+    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]*", text) if "\t" in m.group(0)]
+    indicators: list[Indicator] = []
+    extra: dict = {}
+    roles: dict[int, str] | None = None
+    headers: list[list[str]] = []
+    fill: dict[str, tuple[str, Decimal | None]] = {}
+    prev_end = -10
+    for start, end, line in lines:
+        cells = line.split("\t")
+        if start > prev_end + 3 and not _is_header(cells) and roles is not None and headers == []:
+            pass
+        prev_end = end
+        if _is_header(cells):
+            if roles is not None and not headers:
+                headers = []
+            headers.append(cells)
+            continue
+        if headers:
+            ncols = max(len(h) for h in headers + [cells])
+            new_roles = _header_roles(headers, ncols)
+            headers = []
+            if "name" in new_roles.values() and ("score" in new_roles.values() or "weight" in new_roles.values()):
+                roles = new_roles
+            else:
+                roles = None
+        if roles is None:
+            continue
+        row = {role: (squash(cells[c]) if c < len(cells) else "", c) for c, role in roles.items()}
+        first = squash(cells[0]) if cells else ""
+        if first in ("合计", "总计", "总分", "合 计"):
+            nums = [(squash(c), i) for i, c in enumerate(cells) if _is_num(squash(c))]
+            if nums:
+                v, i = nums[-1]
+                extra["total"] = (D(v), _cell_span(start, cells, i))
+            continue
+        ind = _row_to_indicator(ctx, row, fill, start, cells, len(indicators))
+        if ind is not None:
+            indicators.append(ind)
+            ctx.claimed.append((start, end))
+    return indicators, extra
+
+
+def _cell_span(line_start: int, cells: list[str], i: int) -> tuple[int, int]:
+    off = line_start + sum(len(c) + 1 for c in cells[:i])
+    return off, off + len(cells[i])
+
+
+def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cells: list[str], idx: int) -> Indicator | None:
+    def get(role: str) -> str:
+        return row.get(role, ("", 0))[0]
+
+    for lvl, wrole in (("level1", "level1_weight"), ("level2", "level2_weight")):
+        if get(lvl):
+            fill[lvl] = (get(lvl), _dec(get(wrole)))
+            if lvl == "level1":
+                fill.pop("level2", None)
+    name = get("name")
+    if not name or _is_num(name):
+        return None
+    weight = _dec(get("weight"))
+    score = _dec(get("score"))
+    if weight is None and score is None:
+        return None
+    l1 = fill.get("level1", (None, None))
+    l2 = fill.get("level2", (None, None))
+    path = f"indicators[{idx}]"
+    for role in ("weight", "score", "name", "target", "actual"):
+        if role in row and row[role][0]:
+            a, b = _cell_span(line_start, cells, row[role][1])
+            ctx.mark(f"{path}.{role}", a, b, cell=f"R{ctx.doc.line_of(line_start)}C{row[role][1] + 1}")
+    return Indicator(name=name, level1=l1[0], level2=l2[0], target=get("target") or None,
+                     actual=get("actual") or None, weight=weight, score=score,
+                     deviation=get("deviation") or None, nature=get("nature") or None,
+                     level1_weight=l1[1], level2_weight=l2[1])
+
+
+# ---------------------------------------------------------------- MoF form flattened to text
+
+_DATA_LINE = re.compile(r"^\s*(?P<body>.+?)\s+(?P<w>\d+(?:\.\d+)?)\s+(?P<s>\d+(?:\.\d+)?)(?:\s+(?P<dev>\S.*))?\s*$")
+
+
+def read_mof_text_form(ctx: Context) -> dict | None:
+    """The 项目支出绩效自评表 as text (cells broken over lines); None when absent."""
+    text = ctx.text
+    if "\t" in text[:200] or not re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标", text):
+        return None
+    out: dict = {"indicators": []}
+    m = re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标[^\n]*\n", text)
+    if not m:
+        return out
+    lx = lexicon()["mof"]
+    level1_words = lx["level1"]
+    level2_words = lx["level2"]
+    pos = m.end()
+    pending: list[tuple[int, int, str]] = []
+    level1 = level2 = None
+    end_re = re.compile(r"^\s*(存在问题|改进措施|总\s*分|说明|注[:：]|备注)")
+    for lm in re.finditer(r"[^\n]*\n?", text[pos:]):
+        line = lm.group(0).rstrip("\n")
+        lstart = pos + lm.start()
+        if not line.strip():
+            continue
+        if end_re.match(line):
+            break
+        dm = _DATA_LINE.match(line)
+        if dm and not re.fullmatch(r"[\d.%\s]+", dm.group("body")) or (dm and len(dm.group("body").split()) >= 1 and pending):
+            labels = _join_fragments([p[2] for p in pending], level1_words, level2_words)
+            for kind, value in labels:
+                if kind == "l1":
+                    level1, level2 = value, None
+                elif kind == "l2":
+                    level2 = value
+            names = [v for k, v in labels if k == "name"]
+            name = "".join(names)
+            body = dm.group("body").split()
+            if not name:
+                pending = []
+                continue
+            target, actual = _split_pair(body)
+            idx = len(out["indicators"])
+            w, s = D(dm.group("w")), D(dm.group("s"))
+            out["indicators"].append(Indicator(name=name, level1=level1, level2=level2, target=target,
+                                               actual=actual, weight=w, score=s,
+                                               deviation=(dm.group("dev") or None)))
+            ctx.mark(f"_mof[{idx}].weight", lstart + dm.start("w"), lstart + dm.end("w"))
+            ctx.mark(f"_mof[{idx}].score", lstart + dm.start("s"), lstart + dm.end("s"))
+            if pending:
+                ctx.mark(f"_mof[{idx}].name", pending[-1][0], pending[-1][1])
+            pending = []
+            continue
+        pending.append((lstart, lstart + len(line), line.strip()))
+    ctx.claimed.append((m.start(), pos + (lm.start() if lm else 0)))
+    return out
+
+
+def _split_pair(tokens: list[str]) -> tuple[str | None, str | None]:
+    if not tokens:
+        return None, None
+    if len(tokens) == 1:
+        return None, tokens[0]
+    half = len(tokens) // 2
+    return "".join(tokens[:half]), "".join(tokens[half:])
+
+
+def _join_fragments(lines: list[str], level1_words: list[str], level2_words: list[str]) -> list[tuple[str, str]]:
+    """Label lines before a data line → [(kind, text)], joining cells broken over lines."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    buf = ""
+    while i < len(lines):
+        cur = squash(lines[i])
+        joined_next = cur + squash(lines[i + 1]) if i + 1 < len(lines) else None
+        if cur in level1_words and not out:
+            out.append(("l1", cur))
+        elif cur in level2_words or (joined_next and joined_next in level2_words):
+            if joined_next and joined_next in level2_words:
+                cur = joined_next
+                i += 1
+            out.append(("l2", cur))
+        elif cur in level1_words:
+            out.append(("l1", cur))
+        else:
+            buf += cur
+        i += 1
+    if buf:
+        out.append(("name", buf))
+    return out
+
+
+def read_mof_funds(ctx: Context) -> dict | None:
+    """The funds block of a 项目支出绩效自评表: 预算数 / 执行数 / 分值 / 执行率 / 得分 and its 其中 rows.
+
+    Works on the text form (cells separated by spaces or line breaks) and on tab rows alike.
+    """
+    text = ctx.text
+    out: dict = {}
+    h = re.search(r"(年初预算数)?\s*(全年|年度)预算数\s*(全年|年度预算)?执行数[^\n]*", text)
+    if not h:
+        return None
+    header = squash(h.group(0))
+    cols = [k for k in ("年初预算数", "预算数", "执行数") if k in header]
+    if "年初预算数" in header:
+        cols = ["initial", "adjusted", "executed"]
+    else:
+        cols = ["adjusted", "executed"]
+    stops = [i for i in (text.find(w, h.end()) for w in ("绩效目标", "年度总体目标", "一级指标", "\n\n\n")) if i > 0]
+    block_end = min(stops + [h.end() + 600])
+    lx = lexicon()["mof"]
+    total_re = re.compile(lx["funds_total"])
+    current_re = re.compile(lx["funds_rows"]["current"])
+    rows: list[tuple[str, list]] = []
+    for lm in re.finditer(r"[^\n]+", text[h.end():block_end]):
+        line = lm.group(0)
+        lstart = h.end() + lm.start()
+        nums = numbers_in(text, lstart, lstart + len(line))
+        pct = [n for n in nums if n.is_percent]
+        if pct and "exec_rate" not in out:
+            p = pct[0]
+            before = [n for n in nums if n.end <= p.start and not n.is_percent]
+            after = [n for n in nums if n.start >= p.end]
+            out["exec_rate"] = (p.value, p.start, p.end)
+            if before:
+                out["exec_weight"] = (before[-1].value, before[-1].start, before[-1].end)
+            if after:
+                out["exec_score"] = (after[0].value, after[0].start, after[0].end)
+            amounts = before[:-1] if before else []
+        elif pct:
+            amounts = []
+        else:
+            amounts = nums
+        if amounts:
+            kind = "total" if total_re.search(line) else ("current" if current_re.search(line) else "other")
+            rows.append((kind, amounts))
+    chosen = next((a for k, a in rows if k == "total"), None)
+    if chosen is None:
+        filled = [a for k, a in rows]
+        chosen = filled[0] if len(filled) == 1 else None
+    if chosen:
+        for slot, n in zip(cols, chosen, strict=False):
+            out.setdefault("budget", {})[slot] = (n.value, n.start, n.end)
+    ctx.claimed.append((h.start(), block_end))
+    return out
+
+
+# ---------------------------------------------------------------- 指标完成情况 lists in prose
+
+_ITEM = re.compile(r"(?:^|[。；;]|\s)(?:\d+[.、．]|[（(]\d+[）)])\s*(?P<body>[^。；;]+?)[，,]\s*(?:已?完成|达到|实现|未完成)")
+
+
+def read_indicator_lists(ctx: Context) -> list[Indicator]:
+    """``指标完成情况：1.NAME VALUE，完成年度绩效指标。`` → indicators with their actual values."""
+    text = ctx.text
+    out: list[Indicator] = []
+    for m in re.finditer(r"(?:绩效)?指标完成情况[:：]", text):
+        end = text.find("\n\n", m.end())
+        end = len(text) if end < 0 else end
+        seg = text[m.end():end]
+        for it in _ITEM.finditer(seg):
+            body = it.group("body")
+            bstart = m.end() + it.start("body")
+            nums = numbers_in(text, bstart, bstart + len(body))
+            if not nums:
+                continue
+            last = nums[-1]
+            name = squash(text[bstart:last.start])
+            actual = squash(text[last.start:bstart + len(body)])
+            if not name:
+                continue
+            idx = len(out)
+            ctx.mark(f"_list[{idx}].actual", last.start, bstart + len(body))
+            out.append(Indicator(name=name, actual=actual, project=ctx.project_at(m.start())))
+        ctx.claimed.append((m.start(), end))
+    return out

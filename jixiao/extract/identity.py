@@ -1,0 +1,154 @@
+"""Who, when and what: department, year, scope, title, signing date; problem and measure sections; stated scores."""
+
+from __future__ import annotations
+
+import re
+
+from jixiao.extract.collect import Context, lexicon, rx
+from jixiao.extract.text import squash
+from jixiao.numbers import D
+
+_TITLE_WORDS = re.compile(r"自评报告|自评表|评价报告|绩效报告|自评|绩效评价")
+
+
+def read_title(ctx: Context) -> tuple[str | None, int]:
+    for m in re.finditer(r"[^\n]+", ctx.text[:3000]):
+        line = m.group(0).strip()
+        if _TITLE_WORDS.search(line) and len(line) < 80 and not re.search(r"[。；]", line):
+            return re.sub(r"\s+", " ", line), m.start()
+    return None, -1
+
+
+def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, int]:
+    lx = lexicon()
+    suffix = lx["org_suffix"]
+    org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{suffix})"
+    text = ctx.text
+    # 1. a labelled line: 单位名称 / 部门名称（公章）/ 主管部门
+    for m in re.finditer(rf"{lx['org_label']}\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org})(?![\u4e00-\u9fa5])", text[:6000]):
+        return m.group("org"), m.start("org"), m.end("org")
+    # 2. the title: "XX 2022 年部门整体支出绩效自评报告"
+    if title:
+        t = re.match(rf"\s*(?P<org>{org})\s*(?:20\d\d|（|\(|绩效|部门|项目|单位)", title)
+        if t:
+            start = text.find(t.group("org"))
+            return t.group("org"), start, start + len(t.group("org"))
+    # 3. the first organisation named in the text that carries a place prefix
+    m = re.search(rf"(?P<org>[\u4e00-\u9fa5]{{1,12}}(?:省|市|区|县|州|盟|旗|镇|乡)[\u4e00-\u9fa5]{{0,20}}?(?:{suffix}))", text[:8000])
+    if m:
+        return m.group("org"), m.start("org"), m.end("org")
+    return None, -1, -1
+
+
+def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | None, int, int]:
+    text = ctx.text
+    if title:
+        m = re.search(r"(20\d\d)\s*年", title)
+        if m:
+            start = text.find(title.split()[0]) if title_pos < 0 else title_pos
+            tm = re.search(r"(20\d\d)\s*年", text[start:start + 200])
+            if tm:
+                return int(m.group(1)), start + tm.start(1), start + tm.end(1)
+    m = re.search(r"[（(]\s*(20\d\d)\s*年度?\s*[）)]|年度\s*[:：\t ]\s*(20\d\d)|(20\d\d)\s*年度", text[:3000])
+    if m:
+        g = next(i for i in (1, 2, 3) if m.group(i))
+        return int(m.group(g)), m.start(g), m.end(g)
+    years = re.findall(r"(20\d\d)\s*年", text[:5000])
+    if years:
+        y = max(set(years), key=years.count)
+        pos = text.find(y)
+        return int(y), pos, pos + 4
+    return None, -1, -1
+
+
+def read_scope(ctx: Context, title: str | None) -> str:
+    head = squash((title or "") + ctx.text[:400])
+    if re.search(r"项目支出绩效自评|项目绩效自评|项目支出绩效评价|项目自评表", head):
+        return "project"
+    return "department"
+
+
+def read_signed_date(ctx: Context) -> tuple[str | None, int, int]:
+    m = re.search(r"(?:填表|填报|报送|编制|签发|报告)日期\s*[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", ctx.text)
+    if not m:
+        return None, -1, -1
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", m.start(1), m.end(0)
+
+
+_PROBLEM_HEAD = re.compile(r"存在(的)?(主要)?问题|问题及原因|存在不足|主要问题")
+_MEASURE_HEAD = re.compile(r"改进措施|整改措施|下一步(工作|改进)?(计划|措施|打算)?|改进建议|工作计划|工作建议")
+
+
+def read_sections(ctx: Context) -> dict[str, tuple[str, int, int]]:
+    """问题 and 措施 texts: a heading followed by its paragraphs, or a label with text on the same line."""
+    out: dict[str, tuple[str, int, int]] = {}
+    paras = ctx.paras
+    for i, p in enumerate(paras):
+        head = p.text.strip()
+        first_line = head.split("\n", 1)[0]
+        if "\t" in first_line:
+            continue
+        for key, pat in (("problems", _PROBLEM_HEAD), ("measures", _MEASURE_HEAD)):
+            if key in out or not pat.search(first_line) or len(first_line) > 40 and "\t" not in first_line:
+                continue
+            # label and text on one line: "存在问题 疫情原因……"
+            lm = re.match(rf"^\s*[一二三四五六七八九十\d.、（）()]*\s*(?:{pat.pattern})[^\s:：]*[\s:：]+(?P<body>\S.*)$", first_line)
+            if lm and len(lm.group("body")) > 0 and not _looks_heading_only(first_line):
+                s = p.start + p.text.find(lm.group("body"))
+                out[key] = (lm.group("body").strip(), s, s + len(lm.group("body")))
+                continue
+            body: list[str] = []
+            start = end = None
+            rest = head.split("\n", 1)[1].strip() if "\n" in head else ""
+            if rest:
+                body.append(rest)
+                start, end = p.start + p.text.find(rest), p.end
+            for q in paras[i + 1:]:
+                qt = q.text.strip()
+                if _is_section_heading(qt):
+                    break
+                body.append(qt)
+                start = q.start if start is None else start
+                end = q.end
+            if body:
+                out[key] = ("\n".join(body), start, end)
+    return out
+
+
+def _looks_heading_only(line: str) -> bool:
+    return bool(re.match(r"^\s*[一二三四五六七八九十\d]+[、.．]", line)) and len(line) < 30
+
+
+def _is_section_heading(s: str) -> bool:
+    first = s.split("\n", 1)[0].strip().rstrip("。.:：")
+    if len(first) > 40 or re.search(r"[。；]", first):
+        return False
+    return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])", first)) and bool(
+        _MEASURE_HEAD.search(first) or _PROBLEM_HEAD.search(first) or re.match(r"^[一二三四五六七八九十]+、", first)
+        or re.search(r"计划|建议|经验|做法|评价|情况|结论", first))
+
+
+def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
+    """Stated 总分 / 自评得分, level-1 parts (部门管理指标总分 20 分，评价得分 18.99 分), and grade."""
+    text = ctx.text
+    out: dict = {}
+    for name in level1_names:
+        pat = re.compile(rf"{re.escape(name)}指标[^。；\n]{{0,20}}?(?:评价|自评)?得分\s*(?:为|是)?\s*(?P<v>\d+(?:\.\d+)?)\s*分")
+        m = pat.search(text)
+        if m:
+            out.setdefault("parts", {})[name] = (D(m.group("v")), m.start("v"), m.end("v"))
+    total_re = re.compile(r"(?P<label>自评得分|自评总分|评价得分|综合得分|总得分|最终得分|总[ 　]*分)[ 　]*(?:为|是|[:：])?[ 　]*(?P<v>\d+(?:\.\d+)?)[ 　]*分?")
+    for m in total_re.finditer(text):
+        clause_from = max(text.rfind(c, 0, m.start()) for c in "，,。；\n")
+        clause = text[clause_from + 1:m.start()]
+        if re.search(r"指标体系|满分|分值", clause) or any(n in clause for n in level1_names):
+            continue
+        if rx(r"\d").search(clause[-3:] if clause else ""):
+            continue
+        out["total"] = (D(m.group("v")), m.start("v"), m.end("v"))
+        break
+    g = re.search(r"(?:自评|评价|绩效)?等级\s*(?:为|是|[:：])?\s*(?P<g>优秀|良好|优|良|中等|中|合格|差|不合格)", text)
+    if g:
+        out["grade"] = (g.group("g")[0] if g.group("g") in ("优秀", "良好") else g.group("g"), g.start("g"), g.end("g"))
+    return out
+

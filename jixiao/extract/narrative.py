@@ -1,0 +1,425 @@
+"""Figures stated in prose: budget slots, funding, projects, staffing, ratios, breakdowns.
+
+The rule throughout: a figure is read with the label written just before it
+(the clause up to the number), classified by the lexicon, and the first
+statement of a slot wins (later mentions repeat it). Sentences about another
+subject (三公经费, 政府采购, 公用经费 …) do not feed the department budget.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from jixiao.extract.collect import Context, lexicon, rx
+from jixiao.extract.text import Num, Seg, clause_start, numbers_in, squash
+from jixiao.model import Breakdown, Project, Ratio
+from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, parse_number, to_wan
+
+
+@dataclass
+class Found:
+    """Mutable accumulator for the narrative pass (turned into model objects at the end)."""
+
+    budget: dict[str, Decimal] = field(default_factory=dict)
+    funding: dict[str, Decimal] = field(default_factory=dict)
+    staffing: dict[str, int] = field(default_factory=dict)
+    projects: list[dict] = field(default_factory=list)
+    ratios: list[Ratio] = field(default_factory=list)
+    ratio_spans: list[tuple[int, int]] = field(default_factory=list)
+    breakdowns: list[Breakdown] = field(default_factory=list)
+
+
+def label_before(ctx: Context, pos: int, floor: int) -> str:
+    """The clause text just before a figure, whitespace removed."""
+    return squash(ctx.text[clause_start(ctx.text, pos, floor):pos])
+
+
+def _money(n: Num) -> Decimal:
+    return to_wan(n.value, n.unit)
+
+
+# ---------------------------------------------------------------- project sections
+
+_PROJECT_HEADING = re.compile(
+    r"^\s*(?:[（(]\s*[\d一二三四五六七八九十]+\s*[）)]|\d+[.、．]|[一二三四五六七八九十]+、)\s*"
+    r"(?P<name>[^，。；：:\n]{2,60}?(?:项目|经费|专项|资金))\s*$"
+)
+
+
+def find_project_sections(ctx: Context) -> None:
+    """Headings naming a project (（1）XX专项经费项目) and the text they govern."""
+    heads: list[tuple[int, int, str]] = []
+    for p in ctx.paras:
+        first = p.text.strip().split("\n", 1)[0]
+        m = _PROJECT_HEADING.match(first)
+        if m and "\n" not in p.text.strip():
+            heads.append((p.start, p.end, m.group("name").strip()))
+    for i, (start, _end, name) in enumerate(heads):
+        stop = len(ctx.text)
+        # the section ends at the next heading-like paragraph
+        for p in ctx.paras:
+            if p.start > start and _is_any_heading(p.text):
+                stop = p.start
+                break
+        if i + 1 < len(heads):
+            stop = min(stop, heads[i + 1][0])
+        ctx.project_sections.append((start, stop, name))
+
+
+_ANY_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．])")
+
+
+def _is_any_heading(s: str) -> bool:
+    s = s.strip()
+    return "\n" not in s and len(s) < 45 and bool(_ANY_HEADING.match(s)) and not re.search(r"[，。；]", s)
+
+
+# ---------------------------------------------------------------- budget, funding, staffing
+
+def read_budget(ctx: Context, found: Found) -> None:
+    lx = lexicon()
+    slots = [(s["slot"], rx(s["label"])) for s in lx["budget_slots"]]
+    funding = [(k, rx(v)) for k, v in lx["funding"].items()]
+    staffing = [(k, rx(v)) for k, v in lx["staffing"].items()]
+    public_scope = rx(lx["scoped_subjects"]["public"])
+    ignore_scope = rx(lx["scoped_subjects"]["ignore"])
+    text = ctx.text
+    for sent in ctx.sents:
+        if ctx.is_claimed(sent.start):
+            continue
+        project = ctx.project_at(sent.start)
+        last_main: str | None = None
+        for n in numbers_in(text, sent.start, sent.end, cells=False):
+            label = label_before(ctx, n.start, sent.start)
+            if n.unit == "人" and not project:
+                for key, pat in staffing:
+                    if pat.search(label) and key not in found.staffing and n.value == n.value.to_integral_value():
+                        found.staffing[key] = int(n.value)
+                        ctx.mark(f"staffing.{key}", n.start, n.end)
+                        break
+                continue
+            if not n.is_money:
+                continue
+            prefix = squash(text[sent.start:n.start])
+            if any(p.search(label) for _, p in funding) and not project:
+                for key, pat in funding:
+                    if pat.search(label) and key not in found.funding:
+                        found.funding[key] = _money(n)
+                        ctx.mark(f"funding.{key}", n.start, n.end)
+                        break
+                continue
+            slot = next((s for s, pat in slots if pat.search(label)), None)
+            if slot is None:
+                continue
+            if project:
+                _project_figure(ctx, found, project, slot, n)
+                continue
+            if ignore_scope.search(label) or (ignore_scope.search(prefix) and not public_scope.search(prefix)):
+                continue
+            if public_scope.search(prefix) and slot in ("initial", "adjusted", "executed", "public"):
+                slot = {"initial": "public_initial", "adjusted": "public_adjusted", "executed": "public",
+                        "public": "public"}[slot]
+            elif slot in ("basic", "project") and last_main == "initial":
+                slot = "initial_" + slot
+            if slot in ("initial", "adjusted", "executed"):
+                last_main = slot
+            if slot == "adjustment" and re.search("调减", label):
+                value = -_money(n)
+            else:
+                value = _money(n)
+            if slot not in found.budget:
+                found.budget[slot] = value
+                ctx.mark(f"budget.{slot}", n.start, n.end)
+
+
+def _project_figure(ctx: Context, found: Found, name: str, slot: str, n: Num) -> None:
+    proj = next((p for p in found.projects if p["name"] == name), None)
+    if proj is None:
+        proj = {"name": name}
+        found.projects.append(proj)
+    key = {"adjusted": "budget", "initial": "budget", "executed": "executed"}.get(slot)
+    if key and key not in proj:
+        proj[key] = _money(n)
+        proj.setdefault("_ev", {})[key] = (n.start, n.end)
+
+
+# ---------------------------------------------------------------- project expense lists (003)
+
+_EXPENSE_ITEM = re.compile(r"^(?:其中|另外|此外)?(?P<name>.{2,40}?(?:经费|资金|项目|费))(?:项目)?支出(?:为|共)?$")
+
+
+def read_expense_lists(ctx: Context, found: Found) -> None:
+    """Clauses 'XX经费支出 N 万元' after a 项目支出 total: the named project lines (003)."""
+    text = ctx.text
+    for para in ctx.paras:
+        if "项目支出" not in para.text or ctx.is_claimed(para.start):
+            continue
+        nums = numbers_in(text, para.start, para.end, cells=False)
+        seen_total = False
+        items: list[tuple[str, Num]] = []
+        funding = re.compile("|".join(lexicon()["funding"].values()))
+        for n in nums:
+            if not n.is_money:
+                continue
+            label = label_before(ctx, n.start, para.start)
+            if re.search(r"^(本年|全年|年度|当年|\d{4}年)?项目支出(总计|合计|共计)?(为|共)?$", label):
+                seen_total = True
+                continue
+            if not seen_total:
+                continue
+            m = _EXPENSE_ITEM.match(label)
+            if not m:
+                continue
+            name = m.group("name")
+            if (funding.search(label) or re.fullmatch(r"(其他|基本|人员|日常公用|公用)?(资金|经费|项目|费)", name)
+                    or any(p["name"] == name for p in found.projects)):
+                continue
+            items.append((name, n))
+        if len(items) >= 2:  # a list of named lines, not a stray clause
+            for name, n in items:
+                found.projects.append({"name": name, "executed": _money(n), "_ev": {"executed": (n.start, n.end)}})
+                ctx.claimed.append((n.start, n.end))
+
+
+# ---------------------------------------------------------------- ratios
+
+_PCT_WORDS = re.compile(r"百分之[零〇一二两三四五六七八九十百点]+")
+
+
+def _percents(ctx: Context, sent: Seg) -> list[Num]:
+    out = [n for n in numbers_in(ctx.text, sent.start, sent.end, cells=False) if n.is_percent]
+    for m in _PCT_WORDS.finditer(ctx.text, sent.start, sent.end):
+        try:
+            v = parse_number(m.group(0)).value
+        except ValueError:
+            continue
+        out.append(Num(value=v, unit="%", start=sent.start + 0 + (m.start() - sent.start), end=m.end(), raw=m.group(0)))
+    return sorted(out, key=lambda n: n.start)
+
+
+def read_ratios(ctx: Context, found: Found) -> None:
+    lx = lexicon()
+    name_end = rx(f"(?:{lx['rate_name_end']})$")
+    connector = rx(f"{lx['rate_connector']}$")
+    strip = rx(lx["rate_name_strip"])
+    generic = rx(lx["rate_generic_names"])
+    skip = rx(lx["rate_skip"])
+    exec_label = rx(lx["execution_rate_label"])
+    adj_label = rx(lx["adjustment_rate_label"])
+    text = ctx.text
+    for si, sent in enumerate(ctx.sents):
+        if ctx.is_claimed(sent.start):
+            continue
+        for n in _percents(ctx, sent):
+            label = label_before(ctx, n.start, sent.start)
+            after = text[n.end:n.end + 4]
+            if re.match(r"\s*(至|到|~|～|-|—)\s*\d", after) or label.endswith(("在", "分别为", "分别是")) or "分别" in label:
+                continue
+            project = ctx.project_at(sent.start)
+            if project and re.search(r"执行率|完成率", label) and exec_label.search(label):
+                proj = next((p for p in found.projects if p["name"] == project), None)
+                if proj is not None and "execution_rate" not in proj:
+                    proj["execution_rate"] = n.value
+                    proj.setdefault("_ev", {})["execution_rate"] = (n.start, n.end)
+                continue
+            if exec_label.search(label) and not re.search(r"季度|序时|时序|采购|项目", label):
+                if "execution_rate" not in found.budget:
+                    found.budget["execution_rate"] = n.value
+                    ctx.mark("budget.execution_rate", n.start, n.end)
+                continue
+            if adj_label.search(label) and "adjustment_rate" not in found.budget:
+                found.budget["adjustment_rate"] = n.value
+                ctx.mark("budget.adjustment_rate", n.start, n.end)
+            m = connector.search(label)
+            name = label[: m.start()] if m else label
+            if not name_end.search(name) or skip.search(name):
+                continue
+            name = _clean_rate_name(name, strip)
+            if not name:
+                continue
+            if generic.match(name):
+                subject = _rate_subject(ctx, sent, n, name)
+                if not subject:
+                    continue
+                name = subject + name
+            if any(r.name == name for r in found.ratios):
+                continue
+            num, den = _find_inputs(ctx, si, n)
+            bases = _bases_for(ctx, found, si, n, name)
+            idx = len(found.ratios)
+            found.ratios.append(Ratio(name=name, stated=n.value, numerator=num.value if num else None,
+                                      denominator=den.value if den else None, bases=bases))
+            ctx.mark(f"other_rates[{idx}].stated", n.start, n.end)
+            if num and den:
+                ctx.mark(f"other_rates[{idx}].numerator", num.start, num.end)
+                ctx.mark(f"other_rates[{idx}].denominator", den.start, den.end)
+
+
+def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
+    name = re.split(r"[、\d%％]", name)[-1] if re.search(r"[、\d%％]", name) else name
+    if "“" in name:
+        name = name[name.index("“"):]
+    prev = None
+    while prev != name:
+        prev = name
+        name = strip.sub("", name)
+    # a long name is usually a sentence: keep its tail after the last verb-like break
+    for sep in ("的", "使", "让", "将"):
+        if len(name) > 14 and sep in name:
+            name = name.rsplit(sep, 1)[1]
+    return name
+
+
+def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
+    """The subject a generic rate name refers to (得分率 → 部门管理指标; 占比 → 45岁以下)."""
+    text = ctx.text
+    if name in ("得分率", "完成率"):
+        first_num = next(iter(numbers_in(text, sent.start, n.start)), None)
+        head = squash(text[sent.start:first_num.start if first_num else n.start])
+        head = re.sub(r"(指标)?(总分|满分|分值|得分|总计|合计)(为|是)?$", "", head)
+        head = re.sub(r"^[\d.、]+", "", head)
+        return head + ("指标" if head and not head.endswith("指标") and "指标" in text[sent.start:n.start] else "")
+    # previous clause: the text before its last number
+    cs = clause_start(text, n.start, sent.start)
+    prev_end = cs - 1
+    if prev_end <= sent.start:
+        return ""
+    pcs = clause_start(text, prev_end, sent.start)
+    nums = numbers_in(text, pcs, prev_end)
+    if not nums:
+        return ""
+    subject = squash(text[pcs:nums[-1].start])
+    subject = re.sub(r"^(其中|包括|有|共|全年)+", "", subject)
+    return subject
+
+
+def _matches(stated: Decimal, value: Decimal) -> bool:
+    """Does a recomputed percent equal the stated one at its written precision (rounded or truncated)?"""
+    exp = stated.as_tuple().exponent
+    places = -exp if isinstance(exp, int) and exp < 0 else 0
+    q = Decimal(1).scaleb(-places)
+    return value.quantize(q, rounding=ROUND_HALF_UP) == stated or value.quantize(q, rounding=ROUND_DOWN) == stated
+
+
+def _window(ctx: Context, si: int) -> tuple[int, int]:
+    sent = ctx.sents[si]
+    start = ctx.sents[si - 1].start if si > 0 else sent.start
+    return start, sent.end
+
+
+def _find_inputs(ctx: Context, si: int, rate: Num) -> tuple[Num | None, Num | None]:
+    """Numerator and denominator among the figures near a stated rate that reproduce it."""
+    text = ctx.text
+    start, end = _window(ctx, si)
+    nums = [n for n in numbers_in(text, start, end) if not n.is_percent and n.value >= 0]
+    best: tuple[int, Num, Num] | None = None
+    for a in nums:
+        for b in nums:
+            if b.value == 0:
+                continue
+            same = a is b
+            if not _same_kind(a, b):
+                continue
+            if same and not re.search(r"均|全部|全都", text[a.end:a.end + 12]):
+                continue
+            if not _matches(rate.value, _money_or(a) / _money_or(b) * 100):
+                continue
+            dist = abs(rate.start - a.start) + abs(rate.start - b.start)
+            if best is None or dist < best[0]:
+                best = (dist, a, b)
+    if best is None:
+        return None, None
+    return best[1], best[2]
+
+
+def _money_or(n: Num) -> Decimal:
+    return to_wan(n.value, n.unit) if n.is_money else n.value
+
+
+def _same_kind(a: Num, b: Num) -> bool:
+    if a.is_money or b.is_money:
+        return a.is_money and b.is_money
+    return (a.unit[:1] or "") == (b.unit[:1] or "")
+
+
+_BASE_LABELS = (("年初", "年初"), ("调整后", "调整后"), ("全年", "调整后"), ("批复", "年初"))
+
+
+def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dict[str, Decimal]:
+    """Candidate denominators named near a ratio (年初 / 调整后 预算), for definition checks."""
+    bases: dict[str, Decimal] = {}
+    start, end = ctx.sents[si].start, ctx.sents[si].end
+    for n in numbers_in(ctx.text, start, end):
+        if not n.is_money:
+            continue
+        label = label_before(ctx, n.start, start)
+        for word, key in _BASE_LABELS:
+            if word in label and "预算" in label and key not in bases:
+                bases[key] = _money(n)
+    if "调整率" in name:
+        if "initial" in found.budget:
+            bases.setdefault("年初", found.budget["initial"])
+        if "adjusted" in found.budget:
+            bases.setdefault("调整后", found.budget["adjusted"])
+    return bases if len(bases) > 1 else {}
+
+
+# ---------------------------------------------------------------- breakdowns (其中 lists)
+
+def read_breakdowns(ctx: Context, found: Found) -> None:
+    """A total followed by 其中 parts of the same unit (共处置个案 N 宗。其中 A 宗，B 宗 …)."""
+    text = ctx.text
+    budget_words = re.compile(r"基本支出|项目支出|人员经费|公用经费")
+    for si, sent in enumerate(ctx.sents):
+        if ctx.is_claimed(sent.start):
+            continue
+        body = text[sent.start:sent.end]
+        k = body.find("其中")
+        if k < 0:
+            continue
+        pos = sent.start + k
+        after = [n for n in numbers_in(text, pos, sent.end) if not n.is_percent]
+        before = [n for n in numbers_in(text, sent.start, pos) if not n.is_percent]
+        if not before and si > 0:
+            prev = ctx.sents[si - 1]
+            before = [n for n in numbers_in(text, prev.start, prev.end) if not n.is_percent]
+        by_unit: dict[str, list[Num]] = {}
+        for n in after:
+            by_unit.setdefault(n.unit, []).append(n)
+        for unit, parts in by_unit.items():
+            if len(parts) < 2 or not unit:
+                continue
+            total = next((n for n in before if n.unit == unit), None)
+            if total is None:
+                continue
+            labels = [label_before(ctx, p.start, pos) for p in parts]
+            if any(budget_words.search(lb) for lb in labels):
+                continue  # budget splits are checked from the budget slots
+            s = sum((p.value for p in parts), Decimal(0))
+            if s > total.value:
+                continue  # overlapping categories (党员, 45岁以下 …), not a partition
+            name = re.sub(r"^(今年以来|全年|本年|累计|共计?|合计|总计|现有)+", "", label_before(ctx, total.start, sent.start if total.start >= sent.start else ctx.sents[si - 1].start))
+            name = re.sub(r"(为|共|约|达)$", "", name)
+            key = (total.value, tuple(p.value for p in parts))
+            if any((b.total, tuple(v for _, v in b.parts)) == key for b in found.breakdowns):
+                continue  # the same list stated twice
+            idx = len(found.breakdowns)
+            found.breakdowns.append(Breakdown(
+                name=name or "合计", total=total.value,
+                parts=tuple((re.sub(r"^(其中|：|:)+", "", lb).rstrip("约为") or f"第{i + 1}项", p.value) for i, (lb, p) in enumerate(zip(labels, parts, strict=True))),
+                unit=unit, exhaustive=any("其他" in lb or "其它" in lb for lb in labels)))
+            ctx.mark(f"breakdowns[{idx}].total", total.start, total.end)
+            for j, p in enumerate(parts):
+                ctx.mark(f"breakdowns[{idx}].parts[{j}]", p.start, p.end)
+
+
+def projects_from(found: Found, ctx: Context) -> tuple[Project, ...]:
+    out = []
+    for i, p in enumerate(found.projects):
+        for key, (a, b) in p.get("_ev", {}).items():
+            ctx.mark(f"projects[{i}].{key}", a, b)
+        out.append(Project(name=p["name"], budget=p.get("budget"), executed=p.get("executed"),
+                           execution_rate=p.get("execution_rate")))
+    return tuple(out)

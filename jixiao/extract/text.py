@@ -1,0 +1,144 @@
+"""Segmenting report text into paragraphs, sentences and clauses, keeping offsets.
+
+Reports arrive with page-break artefacts: a sentence cut by a blank line in the
+middle (``政府采购执行率为\\n\\n99.99%``). Paragraphs are therefore merged when
+one ends without closing punctuation and is long enough to be prose rather
+than a heading. All spans are offsets into the document text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from jixiao.numbers import D, normalize
+
+_END_PUNCT = "。；！？：:;!?”」）)"
+_SENT_SPLIT = re.compile(r"[。；;！？!?]")
+_CLAUSE_SPLIT = re.compile(r"[，,。；;！？!?：:]")
+
+
+@dataclass(frozen=True, slots=True)
+class Seg:
+    """A piece of the document text with its offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
+def paragraphs(text: str) -> list[Seg]:
+    """Blank-line separated blocks, re-joined across page-break cuts inside a sentence."""
+    raw: list[Seg] = []
+    for m in re.finditer(r"[^\n](?:.|\n(?!\s*\n))*", text):
+        s = m.group(0)
+        if s.strip():
+            raw.append(Seg(m.start(), m.end(), s))
+    merged: list[Seg] = []
+    for seg in raw:
+        if merged:
+            prev = merged[-1]
+            tail = prev.text.rstrip().rsplit("\n", 1)[-1]
+            head = seg.text.strip().split("\n", 1)[0]
+            if (len(tail) >= 30 and tail[-1] not in _END_PUNCT and "\t" not in prev.text
+                    and "\t" not in seg.text and not _is_heading(seg.text)
+                    and (len(head) >= 8 or re.search(r"[。；，]", head))):
+                merged[-1] = Seg(prev.start, seg.end, text[prev.start:seg.end])
+                continue
+        merged.append(seg)
+    return merged
+
+
+_HEADING_RE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.](?!\d)\s*\S|第[一二三四五六七八九十]+[章节部分])"
+)
+
+
+def _is_heading(s: str) -> bool:
+    first = s.strip().split("\n", 1)[0]
+    return bool(_HEADING_RE.match(first)) and len(first) < 40
+
+
+def sentences(text: str, para: Seg) -> list[Seg]:
+    """Sentences of a paragraph (split on 。；！？), offsets into the document."""
+    out: list[Seg] = []
+    pos = para.start
+    for m in _SENT_SPLIT.finditer(para.text):
+        end = para.start + m.end()
+        if text[pos:end].strip():
+            out.append(Seg(pos, end, text[pos:end]))
+        pos = end
+    if pos < para.end and text[pos:para.end].strip():
+        out.append(Seg(pos, para.end, text[pos:para.end]))
+    return out
+
+
+def clause_start(text: str, pos: int, floor: int) -> int:
+    """Start of the clause containing ``pos`` (after the last ，。；： before it, not before ``floor``)."""
+    i = pos - 1
+    while i >= floor:
+        if text[i] in "，,。；;：:！？!?":
+            return i + 1
+        i -= 1
+    return floor
+
+
+def squash(s: str) -> str:
+    """Whitespace removed (labels such as ``部门 决策`` are written with stray spaces)."""
+    return re.sub(r"\s+", "", s)
+
+
+# A written number with its unit, as it appears in prose.
+NUMBER_UNIT_RE = re.compile(
+    r"(?P<num>(?<![\d.,])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
+    r"(?P<unit>万元|亿元|千元|元|%|％|万人次|万人|万户|万|人次|人|户|个|项|场次|场|次|宗|件|份|篇|名|台|辆|所|家|户|平方米|公里|天|期|批|条|套|册|本|起|分)?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    """A number found in prose: value (unit as written), unit, span of the digits+unit."""
+
+    value: Decimal
+    unit: str
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit in ("万元", "亿元", "千元", "元")
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit in ("%", "％")
+
+
+def numbers_in(text: str, start: int, end: int, *, cells: bool = True) -> list[Num]:
+    """Numbers with units in text[start:end], skipping dates (2023年12月31日) and list markers.
+
+    With ``cells=False`` numbers on tab-separated lines (table cells) are left out:
+    tables are read by the table readers, not as prose.
+    """
+    out: list[Num] = []
+    chunk = normalize(text[start:end])
+    for m in NUMBER_UNIT_RE.finditer(chunk):
+        num = m.group("num")
+        unit = (m.group("unit") or "").replace("％", "%")
+        after = chunk[m.end("num"):m.end("num") + 3].lstrip()
+        if not unit and after[:1] in ("年", "月", "日", "季", "号", "届", "周"):
+            continue
+        if not unit and after[:1] in (".", "、", "．") and "." not in num:
+            continue  # list marker "1." / "2、"
+        try:
+            value = D(num)
+        except Exception:
+            continue
+        if not cells:
+            ls = text.rfind("\n", 0, start + m.start()) + 1
+            le = text.find("\n", start + m.start())
+            if "\t" in text[ls:le if le >= 0 else len(text)]:
+                continue
+        out.append(Num(value=value, unit=unit, start=start + m.start("num"), end=start + m.end(), raw=text[start + m.start("num"):start + m.end()]))
+    return out

@@ -1,0 +1,27 @@
+"""Shared fixtures: the corpus folder (tests skip cleanly when it is absent) and the repo root on sys.path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+CORPUS = Path(__import__("os").environ.get("JIXIAO_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir() or not list(CORPUS.glob("*.expected.json")):
+        pytest.skip("corpus not present (../shared/corpus)")
+    return CORPUS
+
+
+def corpus_names() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p.name.removesuffix(".expected.json") for p in CORPUS.glob("*.expected.json"))
