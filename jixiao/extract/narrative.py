@@ -247,6 +247,8 @@ def read_ratios(ctx: Context, found: Found) -> None:
             if any(r.name == name for r in found.ratios):
                 continue
             num, den = _find_inputs(ctx, si, n)
+            if num is None:
+                num, den = _stated_inputs(ctx, si, n, generic.match(label[: m.start()] if m else label) is not None)
             bases = _bases_for(ctx, found, si, n, name)
             idx = len(found.ratios)
             found.ratios.append(Ratio(name=name, stated=n.value, numerator=num.value if num else None,
@@ -332,6 +334,36 @@ def _find_inputs(ctx: Context, si: int, rate: Num) -> tuple[Num | None, Num | No
     if best is None:
         return None, None
     return best[1], best[2]
+
+
+def _stated_inputs(ctx: Context, si: int, rate: Num, is_share: bool) -> tuple[Num | None, Num | None]:
+    """Inputs the text states even when they do not reproduce the rate (so a wrong rate can be caught).
+
+    Only unambiguous layouts: a share (占比) takes the count of the clause before it over the
+    nearest earlier larger total of the same unit; any other rate takes the only two figures of
+    one kind that precede it in its sentence, in the order closest to the stated value.
+    """
+    text = ctx.text
+    sent = ctx.sents[si]
+    before = [n for n in numbers_in(text, sent.start, rate.start, cells=False) if not n.is_percent]
+    if is_share:
+        cs = clause_start(text, rate.start, sent.start)
+        prev = [n for n in before if n.end <= cs]
+        if not prev:
+            return None, None
+        part = prev[-1]
+        earlier = [n for n in before if n.end <= part.start]
+        if si > 0:
+            p = ctx.sents[si - 1]
+            earlier = [n for n in numbers_in(text, p.start, p.end, cells=False) if not n.is_percent] + earlier
+        totals = [n for n in earlier if _same_kind(n, part) and n.value > part.value]
+        return (part, totals[-1]) if totals else (None, None)
+    if len(before) != 2 or not _same_kind(before[0], before[1]) or 0 in (before[0].value, before[1].value):
+        return None, None
+    a, b = before
+    q1 = abs(_money_or(a) / _money_or(b) * 100 - rate.value)
+    q2 = abs(_money_or(b) / _money_or(a) * 100 - rate.value)
+    return (a, b) if q1 <= q2 else (b, a)
 
 
 def _money_or(n: Num) -> Decimal:
