@@ -98,3 +98,17 @@ def test_cli_json_and_unreadable_exit_code(tmp_path):
     data = json.loads(r.stdout)
     assert isinstance(data, list) and data[0]["budget"]["executed"] == 1288.88
     assert data[0]["evidence"]["budget.executed"]["line"] == 8
+
+
+def test_pipe_table_with_level_weights_and_deductions():
+    ev = extract(read(HERE / "town_justice_2023_pipe.md"))
+    assert ev.budget.adjustment == Decimal("-56.78")  # 调减 is a negative adjustment
+    assert (ev.budget.initial, ev.budget.adjusted, ev.budget.executed) == (
+        Decimal("3456.78"), Decimal("3400.00"), Decimal("3366.00"))
+    rows = ev.indicators
+    assert [r.name for r in rows] == ["绩效目标合理性", "绩效指标明确性", "重点支出保障率", "预算执行率", "重点工作完成率"]
+    assert rows[1].deviation == "部分指标未量化" and rows[1].score == 4
+    assert (rows[2].level1, rows[2].level1_weight, rows[2].level2, rows[2].level2_weight) == ("部门决策", 25, "预算配置", 15)
+    assert rows[3].level1 == "综合管理" and rows[3].score == Decimal("29.7")
+    assert ev.score.total == Decimal("98.7")
+    assert ev.evidence["score.total"].text == "98.7"

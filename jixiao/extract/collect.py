@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +37,9 @@ class Context:
     evidence: dict[str, Evidence] = field(default_factory=dict)
     claimed: list[tuple[int, int]] = field(default_factory=list)  # regions owned by forms/tables
     project_sections: list[tuple[int, int, str]] = field(default_factory=list)
+    _claimed_n: int = -1
+    _claimed_starts: list[int] = field(default_factory=list)
+    _claimed_ends: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         text = self.doc.text
@@ -55,7 +59,18 @@ class Context:
         self.evidence[path] = self.evid(start, end, cell)
 
     def is_claimed(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.claimed)
+        if len(self.claimed) != self._claimed_n:  # re-sort only after new claims
+            merged: list[list[int]] = []
+            for a, b in sorted(self.claimed):
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            self._claimed_starts = [a for a, _ in merged]
+            self._claimed_ends = [b for _, b in merged]
+            self._claimed_n = len(self.claimed)
+        k = bisect.bisect_right(self._claimed_starts, pos) - 1
+        return k >= 0 and pos < self._claimed_ends[k]
 
     def project_at(self, pos: int) -> str | None:
         for a, b, name in self.project_sections:

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from jixiao.extract.collect import Context, lexicon
-from jixiao.extract.text import numbers_in, squash
+from jixiao.extract.text import is_table_line, numbers_in, split_row, squash
 from jixiao.model import Indicator
 from jixiao.numbers import D, NumberError
 
@@ -57,7 +57,12 @@ def _header_roles(header_rows: list[list[str]], ncols: int) -> dict[int, str]:
             if words_any and any(w in label for w in words_any):
                 roles[c] = rule["role"]
                 break
-    # a "名称" column under a level heading is that level's name
+    # a bare 分值 column right after a level's name column is that level's weight
+    prev_role = None
+    for c in sorted(roles):
+        if roles[c] == "weight" and prev_role in ("level1", "level2"):
+            roles[c] = f"{prev_role}_weight"
+        prev_role = roles[c]
     return roles
 
 
@@ -74,7 +79,12 @@ def _is_header(cells: list[str]) -> bool:
 def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     """Indicator rows from tab-separated blocks of the text; also a 合计 row's total."""
     text = ctx.text
-    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]*", text) if "\t" in m.group(0)]
+    lines = []
+    pos = 0
+    for line in text.split("\n"):
+        if is_table_line(line) and not re.fullmatch(r"[\s|:：\-—=+]+", line):
+            lines.append((pos, pos + len(line), line))
+        pos += len(line) + 1
     indicators: list[Indicator] = []
     extra: dict = {}
     roles: dict[int, str] | None = None
@@ -82,7 +92,9 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     fill: dict[str, tuple[str, Decimal | None]] = {}
     prev_end = -10
     for start, end, line in lines:
-        cells = line.split("\t")
+        split = split_row(line)
+        cells = [c for c, _ in split]
+        offsets = [o for _, o in split]
         if start > prev_end + 3 and not _is_header(cells) and roles is not None and headers == []:
             pass
         prev_end = end
@@ -107,21 +119,25 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
             nums = [(squash(c), i) for i, c in enumerate(cells) if _is_num(squash(c))]
             if nums:
                 v, i = nums[-1]
-                extra["total"] = (D(v), _cell_span(start, cells, i))
+                extra["total"] = (D(v), _cell_span(start, cells, offsets, i))
             continue
-        ind = _row_to_indicator(ctx, row, fill, start, cells, len(indicators))
+        ind = _row_to_indicator(ctx, row, fill, start, cells, offsets, len(indicators))
         if ind is not None:
             indicators.append(ind)
             ctx.claimed.append((start, end))
     return indicators, extra
 
 
-def _cell_span(line_start: int, cells: list[str], i: int) -> tuple[int, int]:
-    off = line_start + sum(len(c) + 1 for c in cells[:i])
-    return off, off + len(cells[i])
+def _cell_span(line_start: int, cells: list[str], offsets: list[int], i: int) -> tuple[int, int]:
+    """Span of cell ``i``'s text (surrounding spaces trimmed) in the document."""
+    raw = cells[i]
+    lead = len(raw) - len(raw.lstrip())
+    off = line_start + offsets[i] + lead
+    return off, off + len(raw.strip())
 
 
-def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cells: list[str], idx: int) -> Indicator | None:
+def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cells: list[str], offsets: list[int],
+                      idx: int) -> Indicator | None:
     def get(role: str) -> str:
         return row.get(role, ("", 0))[0]
 
@@ -142,7 +158,7 @@ def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cell
     path = f"indicators[{idx}]"
     for role in ("weight", "score", "name", "target", "actual"):
         if role in row and row[role][0]:
-            a, b = _cell_span(line_start, cells, row[role][1])
+            a, b = _cell_span(line_start, cells, offsets, row[role][1])
             ctx.mark(f"{path}.{role}", a, b, cell=f"R{ctx.doc.line_of(line_start)}C{row[role][1] + 1}")
     return Indicator(name=name, level1=l1[0], level2=l2[0], target=get("target") or None,
                      actual=get("actual") or None, weight=weight, score=score,

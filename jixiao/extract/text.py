@@ -8,8 +8,10 @@ than a heading. All spans are offsets into the document text.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 
 from jixiao.numbers import D, normalize
@@ -96,6 +98,30 @@ NUMBER_UNIT_RE = re.compile(
 )
 
 
+_PIPE_ROW = re.compile(r"^\s*\|?[^|\n]*\|[^|\n]*\|")
+
+
+def is_table_line(line: str) -> bool:
+    """A table row as text: tab-separated cells, or at least three pipe-separated cells."""
+    return "\t" in line or bool(_PIPE_ROW.match(line))
+
+
+def split_row(line: str) -> list[tuple[str, int]]:
+    """Cells of a table line with their offsets in the line (tabs, or pipes with optional borders)."""
+    sep = "\t" if "\t" in line else "|"
+    cells: list[tuple[str, int]] = []
+    pos = 0
+    for part in line.split(sep):
+        cells.append((part, pos))
+        pos += len(part) + 1
+    if sep == "|":
+        if cells and not cells[0][0].strip():
+            cells = cells[1:]
+        if cells and not cells[-1][0].strip():
+            cells = cells[:-1]
+    return cells
+
+
 @dataclass(frozen=True, slots=True)
 class Num:
     """A number found in prose: value (unit as written), unit, span of the digits+unit."""
@@ -119,14 +145,34 @@ def numbers_in(text: str, start: int, end: int, *, cells: bool = True) -> list[N
     """Numbers with units in text[start:end], skipping dates (2023年12月31日) and list markers.
 
     With ``cells=False`` numbers on tab-separated lines (table cells) are left out:
-    tables are read by the table readers, not as prose.
+    tables are read by the table readers, not as prose. The document is scanned
+    once (:func:`_index`); a call is a bisect into that index.
     """
-    out: list[Num] = []
-    chunk = normalize(text[start:end])
-    for m in NUMBER_UNIT_RE.finditer(chunk):
+    nums, starts, in_cell = _index(text)
+    lo = bisect.bisect_left(starts, start)
+    hi = bisect.bisect_left(starts, end, lo)
+    if cells:
+        return nums[lo:hi]
+    return [n for n, c in zip(nums[lo:hi], in_cell[lo:hi], strict=True) if not c]
+
+
+@lru_cache(maxsize=8)
+def _index(text: str) -> tuple[list[Num], list[int], list[bool]]:
+    """Every number of a document once: (numbers, their starts, whether on a table line)."""
+    nums: list[Num] = []
+    in_cell: list[bool] = []
+    norm = normalize(text)
+    tab_lines = []
+    pos = 0
+    for line in text.split("\n"):
+        if is_table_line(line):
+            tab_lines.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    tab_starts = [a for a, _ in tab_lines]
+    for m in NUMBER_UNIT_RE.finditer(norm):
         num = m.group("num")
         unit = (m.group("unit") or "").replace("％", "%")
-        after = chunk[m.end("num"):m.end("num") + 3].lstrip()
+        after = norm[m.end("num"):m.end("num") + 3].lstrip()
         if not unit and after[:1] in ("年", "月", "日", "季", "号", "届", "周"):
             continue
         if not unit and after[:1] in (".", "、", "．") and "." not in num:
@@ -135,10 +181,8 @@ def numbers_in(text: str, start: int, end: int, *, cells: bool = True) -> list[N
             value = D(num)
         except Exception:
             continue
-        if not cells:
-            ls = text.rfind("\n", 0, start + m.start()) + 1
-            le = text.find("\n", start + m.start())
-            if "\t" in text[ls:le if le >= 0 else len(text)]:
-                continue
-        out.append(Num(value=value, unit=unit, start=start + m.start("num"), end=start + m.end(), raw=text[start + m.start("num"):start + m.end()]))
-    return out
+        pos = m.start("num")
+        nums.append(Num(value=value, unit=unit, start=pos, end=m.end(), raw=text[pos:m.end()]))
+        k = bisect.bisect_right(tab_starts, pos) - 1
+        in_cell.append(k >= 0 and tab_lines[k][0] <= pos < tab_lines[k][1])
+    return nums, [n.start for n in nums], in_cell
