@@ -32,8 +32,16 @@ class Found:
 
 
 def label_before(ctx: Context, pos: int, floor: int) -> str:
-    """The clause text just before a figure, whitespace removed."""
-    return squash(ctx.text[clause_start(ctx.text, pos, floor):pos])
+    """The clause text just before a figure, whitespace removed.
+
+    A figure written right after a colon (``年初预算：600万元``) takes the words before the colon.
+    """
+    text = ctx.text
+    cs = clause_start(text, pos, floor)
+    label = squash(text[cs:pos])
+    if not label and cs - 1 >= floor and text[cs - 1] in "：:":
+        label = squash(text[clause_start(text, cs - 1, floor):cs - 1])
+    return label
 
 
 def _money(n: Num) -> Decimal:
@@ -54,13 +62,13 @@ def find_project_sections(ctx: Context) -> None:
     for p in ctx.paras:
         first = p.text.strip().split("\n", 1)[0]
         m = _PROJECT_HEADING.match(first)
-        if m and "\n" not in p.text.strip():
+        if m:
             heads.append((p.start, p.end, m.group("name").strip()))
     for i, (start, _end, name) in enumerate(heads):
         stop = len(ctx.text)
         # the section ends at the next heading-like paragraph
         for p in ctx.paras:
-            if p.start > start and _is_any_heading(p.text):
+            if p.start > start and _is_any_heading(p.text.strip().split("\n", 1)[0]):
                 stop = p.start
                 break
         if i + 1 < len(heads):
