@@ -122,8 +122,10 @@ def extract(doc: Document) -> Evaluation:
     scope = read_scope(ctx, title)
     if mof is not None:
         scope = "project"
-        pm = re.search(r"项目名称\s*[:：]?\s*(?P<name>[^\s□]+)", ctx.text)
-        if pm and not projects:
+    if scope == "project" and not projects:
+        # a project self-evaluation lists its one project with the document's figures
+        pm = re.search(r"项目名称\s*[:：]?\s*(?P<name>[^\s□，,。；]+)", ctx.text)
+        if pm:
             b = found.budget
             projects.append(Project(name=pm.group("name"), budget=b.get("adjusted"), executed=b.get("executed"),
                                     execution_rate=b.get("execution_rate")))

@@ -36,8 +36,18 @@ def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, i
     # 3. the first organisation named in the text that carries a place prefix
     m = re.search(rf"(?P<org>[\u4e00-\u9fa5]{{1,12}}(?:省|市|区|县|州|盟|旗|镇|乡)[\u4e00-\u9fa5]{{0,20}}?(?:{suffix}))", text[:8000])
     if m:
-        return m.group("org"), m.start("org"), m.end("org")
+        end = _extend_org(text, m.end("org"), suffix)
+        return text[m.start("org"):end], m.start("org"), end
     return None, -1, -1
+
+
+def _extend_org(text: str, end: int, suffix: str) -> int:
+    """A lazily matched name may stop inside a longer suffix (共青团委|员会): finish the suffix."""
+    for s in sorted(suffix.split("|"), key=len, reverse=True):
+        for i in range(1, len(s)):
+            if text[end - i:end] == s[:i] and text.startswith(s[i:], end):
+                return end - i + len(s)
+    return end
 
 
 def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | None, int, int]:

@@ -259,12 +259,19 @@ def read_ratios(ctx: Context, found: Found) -> None:
                 num, den = _stated_inputs(ctx, si, n, generic.match(label[: m.start()] if m else label) is not None)
             bases = _bases_for(ctx, found, si, n, name)
             idx = len(found.ratios)
+            den_value = den.value if den else None
+            den_span = (den.start, den.end) if den else None
+            if num and "年初" in bases and bases["年初"] != den_value and _matches(n.value, _money_or(num) / bases["年初"] * 100):
+                # both bases reproduce the figure: the default (53号) base is the 年初 budget
+                den_value = bases["年初"]
+                src = ctx.evidence.get("budget.initial")
+                den_span = (src.start, src.end) if src and src.text.replace(",", "").startswith(str(den_value)) else den_span
             found.ratios.append(Ratio(name=name, stated=n.value, numerator=num.value if num else None,
-                                      denominator=den.value if den else None, bases=bases))
+                                      denominator=den_value, bases=bases))
             ctx.mark(f"other_rates[{idx}].stated", n.start, n.end)
-            if num and den:
+            if num and den_span:
                 ctx.mark(f"other_rates[{idx}].numerator", num.start, num.end)
-                ctx.mark(f"other_rates[{idx}].denominator", den.start, den.end)
+                ctx.mark(f"other_rates[{idx}].denominator", *den_span)
 
 
 def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
