@@ -70,10 +70,11 @@ _HEADER_WORDS = ("一级指标", "二级指标", "三级指标", "得分", "分�
 
 
 def _is_header(cells: list[str]) -> bool:
+    """A header row names at least two column words and carries fewer than two figures."""
     joined = squash("".join(cells))
     hits = sum(1 for w in _HEADER_WORDS if w in joined)
-    has_data_num = sum(1 for c in cells if _is_num(squash(c))) >= 2
-    return hits >= 2 and not has_data_num or (hits >= 1 and not any(_is_num(squash(c)) for c in cells) and len(joined) < 40 and joined in ("名称分值名称分值名称分值", ))
+    figures = sum(1 for c in cells if _is_num(squash(c)))
+    return hits >= 2 and figures < 2
 
 
 def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
@@ -90,17 +91,15 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     roles: dict[int, str] | None = None
     headers: list[list[str]] = []
     fill: dict[str, tuple[str, Decimal | None]] = {}
-    prev_end = -10
+    prev_end = 0
     for start, end, line in lines:
         split = split_row(line)
         cells = [c for c, _ in split]
         offsets = [o for _, o in split]
-        if start > prev_end + 3 and not _is_header(cells) and roles is not None and headers == []:
-            pass
+        if text[prev_end:start].strip():  # prose between two tables: the next one needs its own header
+            roles, fill = None, {}
         prev_end = end
         if _is_header(cells):
-            if roles is not None and not headers:
-                headers = []
             headers.append(cells)
             continue
         if headers:
@@ -187,15 +186,18 @@ def read_mof_text_form(ctx: Context) -> dict | None:
     pending: list[tuple[int, int, str]] = []
     level1 = level2 = None
     end_re = re.compile(r"^\s*(存在问题|改进措施|总\s*分|说明|注[:：]|备注)")
+    stop = len(text)
     for lm in re.finditer(r"[^\n]*\n?", text[pos:]):
         line = lm.group(0).rstrip("\n")
         lstart = pos + lm.start()
         if not line.strip():
             continue
         if end_re.match(line):
+            stop = lstart
             break
         dm = _DATA_LINE.match(line)
-        if dm and not re.fullmatch(r"[\d.%\s]+", dm.group("body")) or (dm and len(dm.group("body").split()) >= 1 and pending):
+        # a row ends with 分值 and 得分; a line of bare figures is a row only after its label lines
+        if dm is not None and (pending or not re.fullmatch(r"[\d.%\s]+", dm.group("body"))):
             labels = _join_fragments([p[2] for p in pending], level1_words, level2_words)
             for kind, value in labels:
                 if kind == "l1":
@@ -221,7 +223,7 @@ def read_mof_text_form(ctx: Context) -> dict | None:
             pending = []
             continue
         pending.append((lstart, lstart + len(line), line.strip()))
-    ctx.claimed.append((m.start(), pos + (lm.start() if lm else 0)))
+    ctx.claimed.append((m.start(), stop))
     return out
 
 

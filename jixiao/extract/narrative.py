@@ -203,7 +203,7 @@ def _percents(ctx: Context, sent: Seg) -> list[Num]:
             v = parse_number(m.group(0)).value
         except ValueError:
             continue
-        out.append(Num(value=v, unit="%", start=sent.start + 0 + (m.start() - sent.start), end=m.end(), raw=m.group(0)))
+        out.append(Num(value=v, unit="%", start=m.start(), end=m.end(), raw=m.group(0)))
     return sorted(out, key=lambda n: n.start)
 
 
