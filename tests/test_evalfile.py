@@ -1,0 +1,98 @@
+"""Evaluation files: YAML/JSON → Evaluation with exact Decimals, line-numbered errors, round trip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from jixiao.evalfile import EvaluationFileError, dump_evaluation, load_evaluation_file, parse_evaluation
+from jixiao.ingest import IngestError
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+YAML = """\
+department: 示例单位
+year: 2024
+scope: project
+budget:
+  adjusted: 130.10
+  executed: "1,300.5"
+  execution_rate: 99.9%
+indicators:
+  - {level1: 产出指标, name: 场次, target: "≥10场", actual: 12, weight: 15, score: 14.5}
+other_rates:
+  - {name: 日常公用经费控制率, stated: 100, numerator: 57.94, denominator: 57.94, bases: {年初: 64.65}}
+score: {total: 99.98, parts: {产出指标: 45}}
+breakdowns:
+  - {name: 个案, total: 10, parts: {甲: 4, 乙: 6}}
+deductions: [未定期开展资产清查]
+notes: ignored
+"""
+
+
+def test_yaml_numbers_are_exact_decimals(tmp_path: Path):
+    f = tmp_path / "ev.yaml"
+    f.write_text(YAML, encoding="utf-8")
+    ev = load_evaluation_file(f)
+    assert ev.doc == "ev" and ev.year == 2024 and ev.scope == "project"
+    assert ev.budget.adjusted == Decimal("130.10") and str(ev.budget.adjusted) == "130.10"
+    assert ev.budget.executed == Decimal("1300.5") and ev.budget.execution_rate == Decimal("99.9")
+    ind = ev.indicators[0]
+    assert ind.actual == "12" and ind.target == "≥10场" and ind.score == Decimal("14.5")
+    assert ev.other_rates[0].bases == {"年初": Decimal("64.65")}
+    assert ev.score.parts == {"产出指标": Decimal(45)}
+    assert ev.breakdowns[0].parts == (("甲", Decimal(4)), ("乙", Decimal(6)))
+    assert ev.deductions == ("未定期开展资产清查",)
+
+
+def test_errors_name_line_and_key(tmp_path: Path):
+    f = tmp_path / "bad.yaml"
+    f.write_text(YAML.replace("executed: \"1,300.5\"", "executed: abc").replace("scope: project", "scopee: project"),
+                 encoding="utf-8")
+    with pytest.raises(EvaluationFileError) as exc:
+        load_evaluation_file(f)
+    err = exc.value
+    assert isinstance(err, IngestError) and err.path == str(f)
+    assert "第 3 行 scopee: 未知的键（是否为 scope？）" in err.reason
+    assert "第 6 行 budget.executed: 应为数字，而不是 'abc'" in err.reason
+    assert err.line == 3 and "\n" not in str(err)
+
+
+def test_syntax_error_and_missing_file(tmp_path: Path):
+    f = tmp_path / "broken.json"
+    f.write_text('{"department": "x",\n "budget": {', encoding="utf-8")
+    with pytest.raises(EvaluationFileError, match="不是有效的 YAML/JSON"):
+        load_evaluation_file(f)
+    with pytest.raises(EvaluationFileError, match="文件不存在"):
+        load_evaluation_file(tmp_path / "nope.yaml")
+    with pytest.raises(EvaluationFileError, match=r"indicators\[0\].name: 缺少指标名称"):
+        parse_evaluation("indicators:\n  - {weight: 3}\n", "x.yaml")
+
+
+def test_round_trip(tmp_path: Path):
+    ev = parse_evaluation(YAML, "ev.yaml")
+    text = dump_evaluation(ev)
+    assert "130.10" in text and "!!python" not in text
+    again = parse_evaluation(text, "ev.yaml")
+    assert again == ev
+
+
+@pytest.mark.parametrize("name", ["mof-project-2020", "dept-common-2013", "dept-shenzhen"])
+def test_examples_load(name):
+    ev = load_evaluation_file(EXAMPLES / f"{name}.yaml")
+    assert ev.department and ev.indicators
+
+
+@pytest.mark.corpus
+def test_corpus_labels_load_as_evaluation_files():
+    if not CORPUS.is_dir():
+        pytest.skip("corpus absent")
+    for f in sorted(CORPUS.glob("*.expected.json")):
+        ev = load_evaluation_file(f)
+        assert ev.department
+    ev = load_evaluation_file(CORPUS / "004_273d22226811a2f3.expected.json")
+    assert ev.budget.adjusted == Decimal("2500.65") and len(ev.indicators) == 21
+    assert ev.other_rates[1].numerator == Decimal("155.586")
