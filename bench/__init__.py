@@ -1,0 +1,1 @@
+"""Benches and fixture writers (run from the repo root: ``python -m bench.throughput``)."""
