@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from jixiao.numbers import D, normalize
+from jixiao.numbers import normalize
 
 _END_PUNCT = "。；！？：:;!?”」）)"
 _SENT_SPLIT = re.compile(r"[。；;！？!?]")
@@ -86,9 +86,12 @@ def clause_start(text: str, pos: int, floor: int) -> int:
     return floor
 
 
+_WS = re.compile(r"\s+")
+
+
 def squash(s: str) -> str:
     """Whitespace removed (labels such as ``部门 决策`` are written with stray spaces)."""
-    return re.sub(r"\s+", "", s)
+    return _WS.sub("", s)
 
 
 # A written number with its unit, as it appears in prose.
@@ -177,9 +180,9 @@ def _index(text: str) -> tuple[list[Num], list[int], list[bool]]:
             continue
         if not unit and after[:1] in (".", "、", "．") and "." not in num:
             continue  # list marker "1." / "2、"
-        try:
-            value = D(num)
-        except Exception:
+        try:  # already normalised: a plain Decimal is enough (no second full-width pass)
+            value = Decimal(num.replace(",", "").replace("−", "-"))
+        except ArithmeticError:
             continue
         pos = m.start("num")
         nums.append(Num(value=value, unit=unit, start=pos, end=m.end(), raw=text[pos:m.end()]))
