@@ -66,19 +66,26 @@ def load(path: str | Path, **opts: Any) -> tuple[Evaluation, Document | None]:
 
 def analyse(path: str | Path, framework: str | None = None, *, data: bytes | None = None,
             check_options: dict | None = None, **opts: Any) -> Analysis:
-    """Load, score and check one file; never raises for a bad input (the error is recorded)."""
+    """Load, score and check one file; never raises for a bad input (the error is recorded).
+
+    With ``data`` the bytes are analysed under the name ``path`` (an upload): reports go
+    straight to the reader; evaluation files and 填报模板 workbooks, which are read from a
+    path, are written to a private temporary file first, and errors still name ``path``.
+    """
     p = Path(path)
     raw = data if data is not None else _read_bytes_safely(p)
     sha = hashlib.sha256(raw or b"").hexdigest()
     try:
-        if data is not None and p.suffix.lower() not in EVALUATION_SUFFIXES + (".xlsx",):
+        if data is None:
+            evaluation, doc = load(p, **opts)
+        elif p.suffix.lower() in EVALUATION_SUFFIXES + (".xlsx",):
+            evaluation, doc = _load_bytes_via_file(p, data, **opts)
+        else:
             from jixiao.extract import extract
             from jixiao.ingest import read_bytes
 
             doc = read_bytes(data, str(path), **opts)
             evaluation = extract(doc)
-        else:
-            evaluation, doc = load(p, **opts)
     except IngestError as exc:
         return Analysis(path=str(path), sha256=sha, error=exc.reason)
     except ValueError as exc:  # evaluation-file validation errors carry file and line
@@ -89,6 +96,18 @@ def analyse(path: str | Path, framework: str | None = None, *, data: bytes | Non
     result = score_evaluation(evaluation, framework)
     findings = check(evaluation, doc, framework=framework, score_result=result, **(check_options or {}))
     return Analysis(path=str(path), sha256=sha, evaluation=evaluation, document=doc, score=result, findings=findings)
+
+
+def _load_bytes_via_file(p: Path, data: bytes, **opts: Any) -> tuple[Evaluation, Document | None]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
+        path = Path(tmp) / f"upload{p.suffix.lower()}"
+        path.write_bytes(data)
+        try:
+            return load(path, **opts)
+        except IngestError as exc:
+            raise IngestError(p, exc.reason.replace(str(path), str(p))) from None
 
 
 def _read_bytes_safely(p: Path) -> bytes:

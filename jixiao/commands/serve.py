@@ -1,0 +1,71 @@
+"""``jixiao serve``: the web workbench (upload, review, fill in, compare)."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+from jixiao.cli import Exit, app, echo_json
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("serve")
+def serve(
+    db: str = typer.Option("sqlite:///jixiao.db", "--db", help="数据库 URL：默认当前目录的 SQLite 文件 jixiao.db；"
+                                                             "PostgreSQL 用 postgresql+psycopg://user:pw@host/db"),
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址 (listen address)"),
+    port: int = typer.Option(8000, "--port", help="端口 (port)"),
+    demo: bool = typer.Option(False, "--demo", help="载入内置示例报告并创建演示管理员 (load the bundled samples)"),
+    demo_password: str = typer.Option(None, "--demo-password", help="演示管理员密码（默认随机生成）"),
+    workers: int = typer.Option(1, "--workers", help="后台分析进程数 (background analysis processes)"),
+    in_process: bool = typer.Option(False, "--in-process", help="在服务进程内分析上传文件（不启动子进程）"),
+    max_upload_mb: float = typer.Option(20, "--max-upload-mb", help="单个上传文件大小上限 (MB)"),
+    secure_cookies: bool = typer.Option(False, "--secure-cookies", help="仅通过 HTTPS 发送会话 Cookie"),
+    fmt: Format = typer.Option(Format.text, "--format", help="启动信息格式 text|json"),
+) -> None:
+    """启动网页工作台 (start the web workbench)."""
+    try:
+        import uvicorn
+
+        from jixiao.store import Store
+        from jixiao.web import create_app
+        from jixiao.web.demo import load_demo
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        sys.stderr.write(f"jixiao serve: 缺少网页依赖 ({exc.name})，请安装 pip install 'jixiao[web]'\n")
+        raise typer.Exit(Exit.UNREADABLE) from None
+    try:
+        store = Store(db)
+        store.migrate()
+    except Exception as exc:
+        sys.stderr.write(f"{db}: 无法打开数据库 ({str(exc).splitlines()[0]})\n")
+        raise typer.Exit(Exit.UNREADABLE) from None
+    demo_login = None
+    info = {"url": f"http://{host}:{port}/", "db": store.url.split("@")[-1] if "@" in store.url else store.url}
+    if demo:
+        name, password, queued = load_demo(store, demo_password)
+        info.update(demo_user=name, demo_password=password, samples_queued=queued)
+        if password:
+            demo_login = (name, password)
+    if store.count_users() == 0:
+        info["hint"] = "还没有用户：请先运行 jixiao users add 用户名 --role admin"
+    if fmt == Format.json:
+        echo_json(info)
+    else:
+        typer.echo(f"绩效自评工作台：{info['url']}  （数据库 {info['db']}）")
+        if demo:
+            if demo_login:
+                typer.echo(f"演示模式：用户名 {demo_login[0]}  密码 {demo_login[1]}"
+                           f"（另有 reviewer / filler 两个演示账户，密码相同）")
+            else:
+                typer.echo("演示模式：演示管理员 admin 已存在，沿用原密码（可用 --demo-password 重设）")
+        if "hint" in info:
+            typer.echo(info["hint"])
+    web = create_app(store=store, db_url=store.url, workers=workers, max_upload_mb=max_upload_mb,
+                     secure_cookies=secure_cookies, demo_login=demo_login, isolate=not in_process)
+    uvicorn.run(web, host=host, port=port, log_level="warning")

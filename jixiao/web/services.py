@@ -1,0 +1,295 @@
+"""The web layer's only door to the engine: pipeline, scoring, render.
+
+No scoring or parsing here; these functions call :mod:`jixiao.pipeline`,
+:mod:`jixiao.scoring` and :mod:`jixiao.render` and turn their results into
+JSON-ready dicts, never raising for a bad input (the one-line reason is returned).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from jixiao.model import Budget, Evaluation, Indicator, ScoreSummary
+
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+}
+
+BUDGET_LABELS = {
+    "initial": "年初预算数", "adjusted": "全年预算数", "executed": "执行数", "execution_rate": "预算执行率",
+    "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "日常公用经费",
+    "carryover_start": "年初结转", "carryover_end": "年末结转", "adjustment": "预算调整数",
+    "adjustment_rate": "预算调整率",
+}
+FORM_BUDGET_FIELDS = ("initial", "adjusted", "executed", "execution_rate", "basic", "project")
+INDICATOR_FIELDS = ("level1", "level2", "name", "target", "actual", "weight", "score")
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def analyse_bytes(name: str, data: bytes, framework: str | None = None) -> tuple[dict[str, Any], str | None]:
+    """``Analysis.to_json()`` for uploaded bytes, plus the document text (None for evaluation files)."""
+    try:
+        from jixiao.pipeline import analyse
+
+        analysis = analyse(name, framework, data=data)
+    except Exception as exc:  # the engine must never take the worker down; the file gets its error
+        return {"file": name, "error": f"分析失败：{one_line(exc)}"}, None
+    if analysis.error:
+        return {"file": name, "sha256": analysis.sha256, "error": analysis.error}, None
+    try:
+        result = analysis.to_json()
+    except Exception as exc:
+        return {"file": name, "error": f"结果序列化失败：{one_line(exc)}"}, None
+    text = analysis.document.text if analysis.document is not None else None
+    return result, text
+
+
+def export_report(name: str, data: bytes, to: str) -> bytes:
+    """The 自评表 (or report draft) of a stored upload, re-analysed from its bytes."""
+    from jixiao.pipeline import analyse
+    from jixiao.render import render
+
+    analysis = analyse(name, data=data)
+    if analysis.error or analysis.evaluation is None:
+        raise ValueError(analysis.error or "无法读取该文件")
+    return render(analysis.evaluation, to, score_result=analysis.score, findings=analysis.findings)
+
+
+# -- frameworks ----------------------------------------------------------------------------------------
+def frameworks() -> list[dict[str, Any]]:
+    try:
+        from jixiao.scoring import list_frameworks
+    except ImportError:
+        return []
+    out = []
+    for fw in list_frameworks():
+        item = fw.to_json() if hasattr(fw, "to_json") else {"id": str(fw), "name": str(fw)}
+        item.setdefault("description", getattr(fw, "description", ""))
+        item.setdefault("scope", getattr(fw, "scope", None))
+        out.append(item)
+    return out
+
+
+def framework_detail(name: str) -> dict[str, Any] | None:
+    try:
+        from jixiao.scoring import load_framework
+
+        fw = load_framework(name)
+    except Exception:
+        return None
+    data = fw.to_json(tree=True)
+    data["description"] = getattr(fw, "description", "")
+    data["rounding_label"] = getattr(fw, "rounding_label", data.get("rounding"))
+    data["source"] = getattr(fw, "source", None)
+    rules = {}
+    for node in fw.nodes():
+        if node.rule is not None:
+            rules[node.path] = {"kind": node.rule.kind, "title": _describe(node.rule),
+                                "params": {k: _plain(v) for k, v in node.rule.params.items()},
+                                "note": node.note}
+    data["rules"] = rules
+    data["nodes"] = [_flat(n, 1) for n in fw.tree]
+    return data
+
+
+def _describe(rule: Any) -> str:
+    try:
+        return rule.describe()
+    except Exception:
+        return rule.kind
+
+
+def _flat(node: Any, level: int) -> dict[str, Any]:
+    out = {"name": node.name, "weight": node.weight, "path": node.path, "level": level,
+           "rule": node.rule.kind if node.rule else None, "rule_title": _describe(node.rule) if node.rule else None,
+           "params": {k: _plain(v) for k, v in node.rule.params.items()} if node.rule else {},
+           "params_text": [f"{k} = {param_text(v)}" for k, v in node.rule.params.items()] if node.rule else [],
+           "note": node.note, "aliases": list(node.aliases)}
+    out["children"] = [_flat(c, level + 1) for c in node.children]
+    return out
+
+
+_BOUND_KEYS = ("upto", "above", "from", "below")
+
+
+def param_text(v: Any) -> str:
+    """A rule parameter as short readable text (Decimals plain, bands by their own label when they have one)."""
+    if isinstance(v, Decimal):
+        text = format(v, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if isinstance(v, Mapping):
+        label = v.get("_text")
+        rest = [f"{k}={param_text(x)}" for k, x in v.items()
+                if not str(k).startswith("_") and not (label and k in _BOUND_KEYS)]
+        return f"{label}：{'，'.join(rest)}" if label else "，".join(rest)
+    if isinstance(v, list | tuple):
+        return "；".join(param_text(x) for x in v)
+    return str(v)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, Decimal | int | float | str | bool) or v is None:
+        return v
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return str(v)
+
+
+# -- 填报 forms ----------------------------------------------------------------------------------------
+def dec(value: Any) -> Decimal | None:
+    """A form field as Decimal (None when blank); ValueError with a Chinese reason when not a number."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    s = str(value).strip().replace(",", "").replace("，", "").rstrip("%％")
+    if not s:
+        return None
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(f"“{value}” 不是数字") from None
+    if not d.is_finite():
+        raise ValueError(f"“{value}” 不是数字")
+    return d
+
+
+def form_to_data(form: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The 填报 form's fields → evaluation-file dict (expected.json shape); errors per field."""
+    errors: list[str] = []
+
+    def num(key: str, label: str) -> Decimal | None:
+        try:
+            return dec(form.get(key))
+        except ValueError as exc:
+            errors.append(f"{label}：{exc}")
+            return None
+
+    year_raw = str(form.get("year") or "").strip()
+    year = None
+    if year_raw:
+        if year_raw.isdigit() and 1990 <= int(year_raw) <= 2100:
+            year = int(year_raw)
+        else:
+            errors.append(f"年度：“{year_raw}” 不是有效年份")
+    data: dict[str, Any] = {
+        "department": str(form.get("department") or "").strip() or None,
+        "year": year,
+        "scope": form.get("scope") if form.get("scope") in ("department", "project") else "project",
+        "title": str(form.get("title") or "").strip() or None,
+    }
+    budget = {k: num(f"budget.{k}", BUDGET_LABELS[k]) for k in FORM_BUDGET_FIELDS}
+    data["budget"] = {k: v for k, v in budget.items() if v is not None}
+    total = num("score.total", "自评总分")
+    data["score"] = {"total": total} if total is not None else {}
+    rows = []
+    names = _getlist(form, "ind.name")
+    n = len(names)
+    cols = {f: _getlist(form, f"ind.{f}") for f in INDICATOR_FIELDS}
+    for i in range(n):
+        row: dict[str, Any] = {}
+        for f in INDICATOR_FIELDS:
+            vals = cols[f]
+            v = vals[i] if i < len(vals) else ""
+            v = str(v).strip()
+            if f in ("weight", "score"):
+                try:
+                    d = dec(v)
+                except ValueError as exc:
+                    errors.append(f"第 {i + 1} 行{'分值' if f == 'weight' else '得分'}：{exc}")
+                    d = None
+                if d is not None:
+                    row[f] = d
+            elif v:
+                row[f] = v
+        if row.get("name"):
+            rows.append(row)
+    data["indicators"] = rows
+    for key in ("problems", "measures", "summary"):
+        v = str(form.get(key) or "").strip()
+        if v:
+            data[key] = v
+    return data, errors
+
+
+def _getlist(form: Mapping[str, Any], key: str) -> list[Any]:
+    if hasattr(form, "getlist"):
+        return list(form.getlist(key))
+    v = form.get(key)
+    if v is None:
+        return []
+    return list(v) if isinstance(v, list | tuple) else [v]
+
+
+def data_to_evaluation(data: Mapping[str, Any]) -> Evaluation:
+    """An evaluation-file dict → Evaluation via :mod:`jixiao.evalfile` (the same reader the CLI uses)."""
+    data = dict(data, indicators=[r for r in data.get("indicators") or () if (r.get("name") or "").strip()])
+    try:
+        from jixiao.evalfile import parse_evaluation
+    except ImportError:
+        return _evaluation_from_form_data(data)
+    return parse_evaluation(json.dumps(_jsonable(data), ensure_ascii=False), "填报",
+                            default_doc=str(data.get("title") or data.get("department") or "填报"))
+
+
+def _evaluation_from_form_data(data: Mapping[str, Any]) -> Evaluation:
+    budget = data.get("budget") or {}
+    return Evaluation(
+        doc=str(data.get("title") or data.get("department") or "填报"),
+        department=data.get("department"), year=data.get("year"), scope=data.get("scope"),
+        title=data.get("title"),
+        budget=Budget(**{k: dec(v) for k, v in budget.items() if k in FORM_BUDGET_FIELDS}),
+        indicators=tuple(Indicator(name=r["name"], level1=r.get("level1"), level2=r.get("level2"),
+                                   target=r.get("target"), actual=r.get("actual"), weight=dec(r.get("weight")),
+                                   score=dec(r.get("score"))) for r in data.get("indicators") or ()),
+        score=ScoreSummary(total=dec((data.get("score") or {}).get("total"))),
+        problems=data.get("problems"), measures=data.get("measures"), summary=data.get("summary"),
+    )
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, Mapping):
+        return {k: _jsonable(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list | tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def score_data(data: Mapping[str, Any], framework: str | None = None) -> dict[str, Any]:
+    """Score a 填报 evaluation: ``{"score": ScoreResult JSON}`` or ``{"error": reason}``."""
+    try:
+        ev = data_to_evaluation(data)
+        from jixiao.scoring import score_evaluation
+
+        result = score_evaluation(ev, framework or None)
+    except Exception as exc:
+        return {"error": f"评分失败：{one_line(exc)}"}
+    findings: list[Any] = []
+    try:
+        from jixiao.audit import check
+
+        findings = [f.to_json() for f in check(ev, None, framework=framework or None, score_result=result)]
+    except Exception:
+        findings = []
+    return {"score": result.to_json(), "findings": findings}
+
+
+def export_data(data: Mapping[str, Any], to: str, framework: str | None = None, draft: bool | None = None) -> bytes:
+    from jixiao.render import render
+
+    ev = data_to_evaluation(data)
+    return render(ev, to, framework=framework or None, draft=draft)
