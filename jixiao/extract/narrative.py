@@ -373,12 +373,26 @@ def _stated_inputs(ctx: Context, si: int, rate: Num, is_share: bool) -> tuple[Nu
             earlier = [n for n in numbers_in(text, p.start, p.end, cells=False) if not n.is_percent] + earlier
         totals = [n for n in earlier if _same_kind(n, part) and n.value > part.value]
         return (part, totals[-1]) if totals else (None, None)
+    if not before and si > 0 and ctx.sents[si - 1].end >= sent.start - 2:
+        # the rate opens its sentence: its inputs may close the previous one, if they name its subject
+        p = ctx.sents[si - 1]
+        prev = [n for n in numbers_in(text, p.start, p.end, cells=False) if not n.is_percent and n.value != 0]
+        labels = "".join(label_before(ctx, n.start, p.start) for n in prev)
+        key = re.sub(r"(控制|执行|利用|完成|到位|覆盖|合格|达标)?率$", "", _strip_rate_name(text, sent, rate))
+        if len(key) >= 2 and any(key[i:i + 2] in labels for i in range(len(key) - 1)):
+            before = prev
     if len(before) != 2 or not _same_kind(before[0], before[1]) or 0 in (before[0].value, before[1].value):
         return None, None
     a, b = before
     q1 = abs(_money_or(a) / _money_or(b) * 100 - rate.value)
     q2 = abs(_money_or(b) / _money_or(a) * 100 - rate.value)
     return (a, b) if q1 <= q2 else (b, a)
+
+
+def _strip_rate_name(text: str, sent: Seg, rate: Num) -> str:
+    """The words of a rate's own clause before its connector (固定资产利用率为 → 固定资产利用率)."""
+    words = squash(text[clause_start(text, rate.start, sent.start):rate.start])
+    return re.sub(r"(为|是|达|达到|约|：|:)+$", "", words)
 
 
 def _money_or(n: Num) -> Decimal:
