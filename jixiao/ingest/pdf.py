@@ -69,6 +69,7 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
     b = TextBuilder()
     plumber = None
     any_text = False
+    empty_pages: list[int] = []
     carry: _Carry | None = None  # the previous page's last paragraph or table, when it may run on
     metrics = None  # the last page's margins, for pages with too few lines to measure
     try:
@@ -80,6 +81,8 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
                     raw_text = textpage.get_text_range()
                     text = _clean(raw_text)
                     any_text = any_text or bool(text.strip())
+                    if not text.strip():
+                        empty_pages.append(i + 1)
                     tables: list | None = []
                     if text.strip() and opts.get("tables", True):
                         edges = _ruling_edges(page)
@@ -107,9 +110,16 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
         if plumber:
             plumber.close()
     _flush(b, carry)
-    if not any_text:
+    mode = opts.get("ocr") or "auto"
+    if not any_text or mode == "always":
         return _ocr_fallback(data, name, opts)
-    return b.build(name, "pdf", meta={"pages": n})
+    if empty_pages and mode == "auto" and _ocr_ready(opts):
+        # a scan bound into a digital report: OCR reads the pages without text, the rest keep theirs
+        return _ocr_fallback(data, name, opts)
+    meta = {"pages": n}
+    if empty_pages:
+        meta["pages_without_text"] = empty_pages
+    return b.build(name, "pdf", meta=meta)
 
 
 def _clean(text: str) -> str:
@@ -536,4 +546,10 @@ def _ocr_fallback(data: bytes, name: str, opts: dict) -> Document:
     if not ocr.available(opts.get("ocr_engine")):
         raise IngestError(name, "没有文字层（扫描件），" + ocr.NOT_INSTALLED)
     return ocr.ocr_pdf_bytes(data, name, **opts)
+def _ocr_ready(opts: dict) -> bool:
+    try:
+        from jixiao.ingest import ocr
+    except ImportError:  # pragma: no cover
+        return False
+    return ocr.available(opts.get("ocr_engine"))
 # ---- end of OCR hook ------------------------------------------------------------------------------
