@@ -323,7 +323,8 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
                                           "denominator": r.denominator, "bases": dict(r.bases) or None})
                               for r in ev.other_rates]
     if ev.breakdowns:
-        out["breakdowns"] = [_drop_none({"name": b.name, "total": b.total, "parts": dict(b.parts),
+        out["breakdowns"] = [_drop_none({"name": b.name, "total": b.total,
+                                         "parts": [{"name": n, "value": v} for n, v in b.parts],
                                          "unit": b.unit or None, "exhaustive": b.exhaustive or None})
                              for b in ev.breakdowns]
     if ev.deductions:

@@ -34,9 +34,6 @@ from jixiao.extract.narrative import (
 )
 from jixiao.ingest.base import Document
 from jixiao.model import (
-    BUDGET_FIELDS,
-    FUNDING_FIELDS,
-    STAFFING_FIELDS,
     Budget,
     Evaluation,
     Funding,
@@ -207,63 +204,26 @@ def _normalise_levels(ind: Indicator) -> Indicator:
                    level2=re.sub(r"\s+", "", ind.level2) if ind.level2 else None)
 
 
-def _num(v: Any) -> Any:
-    return decimal_to_json(v) if isinstance(v, Decimal) else v
+def _plain(v: Any) -> Any:
+    """Decimals as JSON numbers, recursively."""
+    if isinstance(v, Decimal):
+        return decimal_to_json(v)
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    return v
 
 
 def evaluation_to_json(ev: Evaluation, *, evidence: bool = True) -> dict[str, Any]:
-    """The labels' JSON shape (../shared/corpus/*.expected.json): keys not stated are omitted."""
-    out: dict[str, Any] = {"doc": ev.doc}
-    for key in ("department", "year", "scope"):
-        v = getattr(ev, key)
-        if v is not None:
-            out[key] = v
-    budget = {k: _num(getattr(ev.budget, k)) for k in BUDGET_FIELDS if getattr(ev.budget, k) is not None}
-    extra_budget = {k: _num(getattr(ev.budget, k)) for k in ("initial_basic", "initial_project", "public_initial", "public_adjusted")
-                    if getattr(ev.budget, k) is not None}
-    if budget or extra_budget:
-        out["budget"] = {**budget, **extra_budget}
-    funding = {k: _num(getattr(ev.funding, k)) for k in FUNDING_FIELDS if getattr(ev.funding, k) is not None}
-    if funding:
-        out["funding"] = funding
-    if ev.projects:
-        out["projects"] = [{k: _num(v) for k, v in (("name", p.name), ("budget", p.budget), ("executed", p.executed),
-                                                     ("execution_rate", p.execution_rate)) if v is not None}
-                           for p in ev.projects]
-    if ev.indicators:
-        rows = []
-        for i in ev.indicators:
-            row = {k: _num(getattr(i, k)) for k in ("level1", "level2", "name", "target", "actual", "weight", "score",
-                                                     "deviation", "nature", "level1_weight", "level2_weight", "project")
-                   if getattr(i, k) is not None}
-            rows.append(row)
-        out["indicators"] = rows
-    score: dict[str, Any] = {}
-    if ev.score.total is not None:
-        score["total"] = _num(ev.score.total)
-    if ev.score.parts:
-        score["parts"] = {k: _num(v) for k, v in ev.score.parts.items()}
-    if ev.score.grade:
-        score["grade"] = ev.score.grade
-    if score:
-        out["score"] = score
-    staffing = {k: getattr(ev.staffing, k) for k in STAFFING_FIELDS if getattr(ev.staffing, k) is not None}
-    if staffing:
-        out["staffing"] = staffing
-    if ev.other_rates:
-        out["other_rates"] = [
-            {k: _num(v) for k, v in (("name", r.name), ("stated", r.stated), ("numerator", r.numerator),
-                                     ("denominator", r.denominator)) if v is not None}
-            | ({"bases": {k: _num(v) for k, v in r.bases.items()}} if r.bases else {})
-            for r in ev.other_rates
-        ]
-    if ev.breakdowns:
-        out["breakdowns"] = [{"name": b.name, "total": _num(b.total), "unit": b.unit,
-                              "parts": [{"name": n, "value": _num(v)} for n, v in b.parts]} for b in ev.breakdowns]
-    for key in ("title", "form", "problems", "measures", "signed_date"):
-        v = getattr(ev, key)
-        if v:
-            out[key] = v
+    """The labels' JSON shape (../shared/corpus/*.expected.json) plus ``evidence``: keys not stated are omitted.
+
+    The walk over the model is the evaluation file's (:func:`jixiao.evalfile.evaluation_to_dict`);
+    this adds JSON numbers and the evidence spans.
+    """
+    from jixiao.evalfile import evaluation_to_dict
+
+    out = _plain(evaluation_to_dict(ev))
     if evidence and ev.evidence:
         out["evidence"] = {k: v.to_json() for k, v in ev.evidence.items()}
     return out
