@@ -208,7 +208,6 @@ def test_render_json_one_or_many():
 def test_check_seed_001_text_and_html(tmp_path):
     if not SEED_001.is_file():
         pytest.skip("corpus not available")
-    pytest.importorskip("jixiao.extract")
     r = runner.invoke(app, ["check", str(SEED_001)])
     assert r.exit_code == 1
     errors = [ln for ln in r.stdout.splitlines() if ": error " in ln]

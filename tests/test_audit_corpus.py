@@ -411,7 +411,6 @@ def test_altered_adjusted_split():
 # -- through the real extractor, once it lands -----------------------------------------------------
 
 def _load(path):
-    pytest.importorskip("jixiao.extract")
     from jixiao.pipeline import load
 
     return load(path)

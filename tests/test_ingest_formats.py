@@ -469,7 +469,7 @@ def test_corpus_as_pdf_gives_the_same_figures(tmp_path, src):
     """Through PDF (wrapped lines, page breaks, ruled tables) the extractor reads what it reads in the txt."""
     if src is None:
         pytest.skip("../shared/corpus is absent")
-    extract_mod = pytest.importorskip("jixiao.extract")
+    import jixiao.extract as extract_mod
     txt = read(src)
     want = _figures(extract_mod.evaluation_to_json(extract_mod.extract(txt)))
     doc = read(write(txt.text, tmp_path / "c.pdf"))

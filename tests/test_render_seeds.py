@@ -16,7 +16,6 @@ pytestmark = pytest.mark.corpus
 
 
 def _seed(corpus_dir, prefix: str):
-    pytest.importorskip("jixiao.extract")
     from jixiao.pipeline import load
 
     path = next(corpus_dir.glob(f"{prefix}_*.txt"))
@@ -60,7 +59,6 @@ def test_seed_004_department_form(corpus_dir):
 
 
 def test_cli_report_json_and_unreadable(corpus_dir, tmp_path):
-    pytest.importorskip("jixiao.extract")
     from typer.testing import CliRunner
 
     from jixiao.cli import app

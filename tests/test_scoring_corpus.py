@@ -17,7 +17,6 @@ def _load(name: str):
     path = CORPUS / name
     if not path.exists():
         pytest.skip("corpus absent")
-    pytest.importorskip("jixiao.extract")
     from jixiao.pipeline import load
 
     ev, _ = load(path)
