@@ -49,8 +49,6 @@ def _process(path: Path, framework: str | None, select, ignore):
         ev, doc = load(path)
     except IngestError as exc:
         return FileReport(name, error=exc.reason)
-    except ImportError as exc:  # the extractor or evaluation-file reader is not installed
-        return FileReport(name, error=f"cannot read this kind of file ({exc.name or exc})")
     except (ValueError, OSError) as exc:
         return FileReport(name, error=str(exc).removeprefix(f"{name}: "))
     findings = check(ev, doc, framework=framework, select=select, ignore=ignore)
@@ -72,10 +70,8 @@ def _unknown_framework(name: str | None) -> str | None:
 
     if not name or name in PROFILES:
         return None
-    try:
-        from jixiao.scoring import FrameworkError, load_framework
-    except ImportError:
-        return None
+    from jixiao.scoring import FrameworkError, load_framework
+
     try:
         load_framework(name)
     except (FrameworkError, OSError) as exc:

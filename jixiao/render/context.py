@@ -20,11 +20,9 @@ _PATH_RE = re.compile(r"^indicators\[(\d+)\]")
 
 
 def compute_score(ev: Evaluation, framework: str | None = None) -> Any:
-    """``jixiao.scoring.score_evaluation`` when the scoring package is importable, else None."""
-    try:
-        from jixiao.scoring import score_evaluation
-    except ImportError:
-        return None
+    """The recomputed score tree the forms show (``jixiao.scoring.score_evaluation``)."""
+    from jixiao.scoring import score_evaluation
+
     return score_evaluation(ev, framework)
 
 

@@ -108,10 +108,8 @@ def framework_rows(framework: str | None) -> tuple[list[dict[str, Any]], str | N
     """
     if not framework:
         return [], None
-    try:
-        from jixiao.scoring import load_framework
-    except ImportError:
-        return [], None
+    from jixiao.scoring import load_framework
+
     fw = load_framework(framework)
     rows: list[dict[str, Any]] = []
 
