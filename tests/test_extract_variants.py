@@ -53,3 +53,13 @@ def test_project_headings_with_their_paragraph():
     assert [(p.name, p.budget, p.executed, p.execution_rate) for p in ev.projects] == [
         ("科技创新券项目", 300, 288, 96), ("孵化器运营补助项目", 100, 100, 100)]
     assert ev.budget.executed is None  # project figures do not leak into the department budget
+
+
+def test_project_headings_with_a_trailing_section_word_and_generic_headings():
+    b = TextBuilder()
+    b._add(TITLE.format(dept="市科技局", year=2023)
+           + "一、项目资金情况\n全年预算数500.00万元，执行数490.00万元，执行率98.00%。\n\n"
+           + "（一）科技创新券项目绩效目标完成情况\n项目年度预算300.00万元，实际支出288.00万元，执行率96%。")
+    ev = extract(b.build("case.txt", "txt"))
+    assert [p.name for p in ev.projects] == ["科技创新券项目"]  # 项目资金情况 names no project
+    assert (ev.budget.adjusted, ev.budget.executed) == (500, 490)

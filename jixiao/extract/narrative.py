@@ -52,8 +52,13 @@ def _money(n: Num) -> Decimal:
 
 _PROJECT_HEADING = re.compile(
     r"^\s*(?:[（(]\s*[\d一二三四五六七八九十]+\s*[）)]|\d+[.、．]|[一二三四五六七八九十]+、)\s*"
-    r"(?P<name>[^，。；：:\n]{2,60}?(?:项目|经费|专项|资金))\s*$"
+    r"(?P<name>[^，。；：:\n]{2,60}?(?:项目|经费|专项|资金))"
+    r"(?:的?(?:绩效)?(?:目标)?(?:完成|实施|执行|自评|评价|支出)?(?:情况|分析))?\s*$"
 )
+
+
+# 项目资金情况 / 部门预算资金 / 专项资金 name no project of their own
+_GENERIC_NAME_WORDS = re.compile(r"项目|资金|经费|专项|预算|支出|基本|财政|整体|部门|单位|本级|年度|\d{4}年?|情况|的")
 
 
 def find_project_sections(ctx: Context) -> None:
@@ -62,7 +67,7 @@ def find_project_sections(ctx: Context) -> None:
     for p in ctx.paras:
         first = p.text.strip().split("\n", 1)[0]
         m = _PROJECT_HEADING.match(first)
-        if m:
+        if m and len(_GENERIC_NAME_WORDS.sub("", m.group("name"))) >= 2:
             heads.append((p.start, p.end, m.group("name").strip()))
     for i, (start, _end, name) in enumerate(heads):
         stop = len(ctx.text)
