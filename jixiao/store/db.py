@@ -21,7 +21,16 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
-from jixiao.store.models import ROLES, EvaluationForm, Report, Review, User, utcnow
+from jixiao.store.models import (
+    ROLES,
+    Department,
+    EvaluationForm,
+    Report,
+    Review,
+    StoredFramework,
+    User,
+    utcnow,
+)
 from jixiao.store.passwords import hash_password, verify_password
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -334,6 +343,104 @@ class Store:
         with self.read() as s:
             return list(s.scalars(select(Review).where(Review.report_id == report_id).order_by(Review.id)))
 
+    # -- departments -----------------------------------------------------------------------------------
+    def add_department(self, name: str, *, region: str | None = None, dept_type: str | None = None) -> Department:
+        name = (name or "").strip()
+        if not name:
+            raise ValueError("部门名称不能为空 (empty department name)")
+        with self.write() as s:
+            if s.scalar(select(Department.id).where(Department.name == name)) is not None:
+                raise ValueError(f"部门 {name} 已存在 (department exists)")
+            dept = Department(name=name, region=_blank(region), dept_type=_blank(dept_type))
+            s.add(dept)
+            s.flush()
+            return dept
+
+    def update_department(self, department_id: int, *, name: str | None = None, region: str | None = None,
+                          dept_type: str | None = None) -> Department | None:
+        """Change the given fields (``""`` clears region / type); None when there is no such department.
+
+        Users, reports and evaluations keep the department name they were filed under.
+        """
+        with self.write() as s:
+            dept = s.get(Department, department_id)
+            if dept is None:
+                return None
+            if name is not None:
+                name = name.strip()
+                if not name:
+                    raise ValueError("部门名称不能为空 (empty department name)")
+                clash = s.scalar(select(Department.id).where(Department.name == name, Department.id != department_id))
+                if clash is not None:
+                    raise ValueError(f"部门 {name} 已存在 (department exists)")
+                dept.name = name
+            if region is not None:
+                dept.region = _blank(region)
+            if dept_type is not None:
+                dept.dept_type = _blank(dept_type)
+            s.flush()
+            return dept
+
+    def department(self, department_id: int) -> Department | None:
+        with self.read() as s:
+            return s.get(Department, department_id)
+
+    def department_named(self, name: str) -> Department | None:
+        with self.read() as s:
+            return s.scalar(select(Department).where(Department.name == name.strip()))
+
+    def departments(self) -> list[Department]:
+        with self.read() as s:
+            return list(s.scalars(select(Department).order_by(Department.region, Department.name)))
+
+    def delete_department(self, department_id: int) -> bool:
+        with self.write() as s:
+            dept = s.get(Department, department_id)
+            if dept is None:
+                return False
+            s.delete(dept)
+            return True
+
+    # -- uploaded frameworks -----------------------------------------------------------------------------
+    def save_framework(self, framework_id: str, name: str, file_name: str, yaml_text: str, *,
+                       uploaded_by: Viewer | None = None) -> tuple[StoredFramework, bool]:
+        """Store (or replace, by framework id) a validated framework YAML; (row, created)."""
+        import hashlib
+
+        sha = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
+        with self.write() as s:
+            row = s.scalar(select(StoredFramework).where(StoredFramework.framework_id == framework_id))
+            created = row is None
+            if row is None:
+                row = StoredFramework(framework_id=framework_id, created_at=utcnow())
+                s.add(row)
+            row.name = name
+            row.file_name = file_name
+            row.sha256 = sha
+            row.yaml_text = yaml_text
+            row.uploaded_by = uploaded_by.id if uploaded_by else None
+            row.uploaded_by_name = uploaded_by.name if uploaded_by else ""
+            row.updated_at = utcnow()
+            s.flush()
+            return row, created
+
+    def stored_frameworks(self) -> list[StoredFramework]:
+        """Uploaded frameworks without their YAML text (see :meth:`framework_yaml`)."""
+        with self.read() as s:
+            return list(s.scalars(select(StoredFramework).order_by(StoredFramework.framework_id)))
+
+    def framework_yaml(self, framework_id: str) -> str | None:
+        with self.read() as s:
+            return s.scalar(select(StoredFramework.yaml_text).where(StoredFramework.framework_id == framework_id))
+
+    def delete_framework(self, framework_id: str) -> bool:
+        with self.write() as s:
+            row = s.scalar(select(StoredFramework).where(StoredFramework.framework_id == framework_id))
+            if row is None:
+                return False
+            s.delete(row)
+            return True
+
     # -- evaluations (填报) ------------------------------------------------------------------------------
     def save_evaluation(self, data: dict[str, Any], viewer: Viewer, *, evaluation_id: int | None = None,
                         framework: str | None = None, region: str | None = None) -> EvaluationForm:
@@ -395,6 +502,11 @@ def _visible(stmt, viewer: Viewer, model):
     if viewer.role == "filler" and viewer.department:
         return stmt.where(model.department == viewer.department)
     return stmt.where(model.id < 0)
+
+
+def _blank(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
 
 
 def _dec(value: Any) -> Decimal | None:

@@ -37,6 +37,7 @@ from jixiao.pipeline import EVALUATION_SUFFIXES
 from jixiao.store import DECISION_LABELS, DEFAULT_URL, ROLE_LABELS, ROLES, Store, User, Viewer, json_dumps
 from jixiao.web import services
 from jixiao.web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, RateLimiter, Sessions, csrf_ok
+from jixiao.web.frameworks import MAX_FRAMEWORK_BYTES, FrameworkInvalid, StoredFrameworks, UploadRefused
 from jixiao.web.highlight import layout, marks_from
 from jixiao.web.processor import Processor
 
@@ -108,11 +109,13 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
                workers: int = 1, secure_cookies: bool = False, store: Store | None = None,
                start_worker: bool = True, login_limit: int = 5, login_window: float = 300.0,
                demo_login: tuple[str, str] | None = None, isolate: bool = False,
-               analysis_timeout: float = 300.0) -> FastAPI:
+               analysis_timeout: float = 300.0, frameworks_dir: str | Path | None = None) -> FastAPI:
     """The workbench app on the database at ``db_url`` (migrated at startup).
 
     ``isolate``: analyse uploads in child processes (``jixiao serve`` does), each stopped after
     ``analysis_timeout`` seconds; otherwise in the background threads of this process.
+    ``frameworks_dir``: the private folder the uploaded frameworks are written to for the scoring
+    engine (default: a temporary folder removed at exit); the database stays their home.
     """
     store = store or Store(db_url)
     store.migrate()
@@ -121,11 +124,13 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     limiter = RateLimiter(login_limit, login_window)
     processor = Processor(store, workers=workers, isolate=isolate, timeout=analysis_timeout)
     max_bytes = int(max_upload_mb * 1024 * 1024)
+    library = StoredFrameworks(store, frameworks_dir)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
         processor.stop()
+        library.close()
 
     app = FastAPI(title="绩效 jixiao 工作台 API", version="1", lifespan=lifespan,
                   description="预算绩效自评工作台：上传审核、报告详情、填报、对比分析、指标体系。"
@@ -135,6 +140,7 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
                   default_response_class=JSONResponse, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     app.state.store = store
     app.state.processor = processor
+    app.state.frameworks = library
     app.state.limiter = limiter
     app.state.max_bytes = max_bytes
     app.state.demo_login = demo_login
@@ -145,6 +151,7 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     env.globals.update(SEVERITY_LABELS=SEVERITY_LABELS, STATUS_LABELS=STATUS_LABELS, ROLE_LABELS=ROLE_LABELS,
                        DECISION_LABELS=DECISION_LABELS, SCOPE_LABELS=SCOPE_LABELS,
                        BUDGET_LABELS=services.BUDGET_LABELS, max_upload_mb=max_upload_mb,
+                       max_framework_kb=MAX_FRAMEWORK_BYTES // 1024,
                        accept=",".join(UPLOAD_SUFFIXES))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     if start_worker:
@@ -524,15 +531,65 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
                         r.findings_count, r.errors_count])
         return _download(("\ufeff" + buf.getvalue()).encode("utf-8"), "对比分析.csv", "text/csv; charset=utf-8")
 
-    @pages.get("/frameworks")
-    async def frameworks_page(request: Request, name: str = ""):
-        viewer(request)
-        items = services.frameworks()
+    def frameworks_page_(request: Request, name: str = "", *, status_code: int = 200,
+                         upload_error: str | None = None, problems: list[str] | None = None,
+                         notice: str | None = None) -> HTMLResponse:
+        paths = library.paths()
+        items = services.frameworks(paths)
         chosen = name or (items[0]["id"] if items else "")
-        detail = services.framework_detail(chosen) if chosen else None
+        detail = services.framework_detail(chosen, paths) if chosen else None
         if name and detail is None:
             raise api_error(404, "指标体系不存在")
-        return page(request, "frameworks.html", nav="frameworks", items=items, detail=detail, chosen=chosen)
+        return page(request, "frameworks.html", status_code=status_code, nav="frameworks", items=items,
+                    detail=detail, chosen=chosen, upload_error=upload_error, problems=problems or [],
+                    notice=notice)
+
+    @pages.get("/frameworks")
+    async def frameworks_page(request: Request, name: str = "", saved: str = ""):
+        viewer(request)
+        notice = {"added": "指标体系已上传", "replaced": "指标体系已更新", "deleted": "指标体系已删除"}.get(saved)
+        return frameworks_page_(request, name, notice=notice)
+
+    async def read_framework_upload(file: Any, v: Viewer) -> tuple[Any, bool]:
+        """(row, created); api_error 400/413 (refused), 422 (the loader's problems), 409 (a shipped id)."""
+        if not isinstance(file, UploadFile):
+            raise api_error(400, "请选择指标体系 YAML 文件")
+        data = await file.read(MAX_FRAMEWORK_BYTES + 1)
+        try:
+            return library.upload(file.filename or "", data, v)
+        except FrameworkInvalid as exc:
+            raise api_error(422, "指标体系文件有误，未保存", exc.problems) from None
+        except UploadRefused as exc:
+            raise api_error(413 if len(data) > MAX_FRAMEWORK_BYTES else 400, str(exc)) from None
+        except PermissionError as exc:
+            raise api_error(409, str(exc)) from None
+
+    @pages.post("/frameworks/upload")
+    async def frameworks_upload(request: Request):
+        v = admin(request)
+        form = await checked_form(request)
+        try:
+            row, created = await read_framework_upload(form.get("file"), v)
+        except HTTPException as exc:
+            return frameworks_page_(request, status_code=exc.status_code if exc.status_code != 422 else 400,
+                                    upload_error=str(exc.detail), problems=getattr(exc, "errors", []))
+        return RedirectResponse(f"/frameworks?name={quote(row.framework_id)}&saved={'added' if created else 'replaced'}",
+                                status_code=303)
+
+    def delete_framework(name: str) -> None:
+        if library.is_builtin(name) and name not in library.paths():
+            raise api_error(400, "内置指标体系不能删除")
+        if not library.delete(name):
+            if services.framework_detail(name) is not None:
+                raise api_error(400, "只能删除管理员上传的指标体系")
+            raise api_error(404, "指标体系不存在")
+
+    @pages.post("/frameworks/{name}/delete")
+    async def frameworks_delete(request: Request, name: str):
+        admin(request)
+        await checked_form(request)
+        delete_framework(name)
+        return RedirectResponse("/frameworks?saved=deleted", status_code=303)
 
     @pages.get("/fill")
     async def fill_list(request: Request):
@@ -553,9 +610,10 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
 
     def fill_page(request: Request, v: Viewer, evaluation_id: int | None, data: dict, framework: str | None,
                   errors: list[str] | None = None, status_code: int = 200):
-        scored = services.score_data(data, framework) if data.get("indicators") or data.get("budget") else {}
+        paths = library.paths()
+        scored = services.score_data(data, framework, paths) if data.get("indicators") or data.get("budget") else {}
         return page(request, "fill.html", nav="fill", evaluation_id=evaluation_id, data=data, framework=framework,
-                    frameworks=services.frameworks(), scored=scored, errors=errors or [], status_code=status_code,
+                    frameworks=services.frameworks(paths), scored=scored, errors=errors or [], status_code=status_code,
                     lock_department=v.role == "filler")
 
     @pages.post("/fill/score")
@@ -564,7 +622,8 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         form = await checked_form(request)
         data, errors = services.form_to_data(form)
         framework = str(form.get("framework") or "") or None
-        return page(request, "_score.html", scored=services.score_data(data, framework), errors=errors)
+        return page(request, "_score.html", scored=services.score_data(data, framework, library.paths()),
+                    errors=errors)
 
     @pages.post("/fill/save")
     async def fill_save(request: Request):
@@ -593,7 +652,8 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         if fmt not in services.EXPORT_TYPES:
             raise api_error(404, "不支持的导出格式")
         try:
-            data = services.export_data(form.data, fmt, form.framework, draft=True if draft else None)
+            data = services.export_data(form.data, fmt, form.framework, draft=True if draft else None,
+                                       stored=library.paths())
         except Exception as exc:
             raise api_error(500, f"导出失败：{services.one_line(exc)}") from None
         label = "自评报告草稿" if draft else "自评表"
@@ -602,20 +662,84 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     @pages.get("/admin/users")
     async def users_page(request: Request):
         admin(request)
-        return page(request, "users.html", nav="users", users=store.users(), roles=ROLES)
+        return page(request, "users.html", nav="users", users=store.users(), roles=ROLES,
+                    departments=store.departments())
+
+    def add_user(name: str, password: str, role: str, department: Any, region: Any) -> User:
+        """A new account; a department from the directory lends its region when none is given."""
+        department = str(department or "").strip() or None
+        region = str(region or "").strip() or None
+        if department and not region:
+            known = store.department_named(department)
+            region = known.region if known is not None else None
+        return store.add_user(name, password, role, department=department, region=region)
 
     @pages.post("/admin/users")
     async def users_add(request: Request):
         admin(request)
         form = await checked_form(request)
         try:
-            store.add_user(str(form.get("name") or ""), str(form.get("password") or ""), str(form.get("role") or ""),
-                           department=str(form.get("department") or "").strip() or None,
-                           region=str(form.get("region") or "").strip() or None)
+            add_user(str(form.get("name") or ""), str(form.get("password") or ""), str(form.get("role") or ""),
+                     form.get("department"), form.get("region"))
         except ValueError as exc:
             return page(request, "users.html", status_code=400, nav="users", users=store.users(), roles=ROLES,
-                        error=str(exc))
+                        departments=store.departments(), error=str(exc))
         return RedirectResponse("/admin/users", status_code=303)
+
+    # -- 部门管理 ---------------------------------------------------------------------------------------
+    def departments_page_(request: Request, *, status_code: int = 200, error: str | None = None,
+                          edit: Any = None, values: dict[str, Any] | None = None) -> HTMLResponse:
+        return page(request, "departments.html", status_code=status_code, nav="departments",
+                    departments=store.departments(), dept_types=services.dept_types(), error=error, edit=edit,
+                    values=values or {}, saved=request.query_params.get("saved"))
+
+    def department_fields(form: Any) -> dict[str, str]:
+        fields = {k: str(form.get(k) or "").strip() for k in ("name", "region", "dept_type")}
+        if fields["dept_type"] and fields["dept_type"] not in services.dept_types():
+            raise ValueError(f"未知部门类型 {fields['dept_type']}（可选：{'、'.join(services.dept_types())}）")
+        return fields
+
+    def department_or_404(department_id: int):
+        dept = store.department(department_id)
+        if dept is None:
+            raise api_error(404, "部门不存在")
+        return dept
+
+    @pages.get("/admin/departments")
+    async def departments_page(request: Request, edit: int = 0):
+        admin(request)
+        return departments_page_(request, edit=department_or_404(edit) if edit else None)
+
+    @pages.post("/admin/departments")
+    async def departments_add(request: Request):
+        admin(request)
+        form = await checked_form(request)
+        try:
+            store.add_department(**department_fields(form))
+        except ValueError as exc:
+            return departments_page_(request, status_code=400, error=str(exc),
+                                     values={k: str(form.get(k) or "") for k in ("name", "region", "dept_type")})
+        return RedirectResponse("/admin/departments?saved=1", status_code=303)
+
+    @pages.post("/admin/departments/{department_id}")
+    async def departments_edit(request: Request, department_id: int):
+        admin(request)
+        form = await checked_form(request)
+        dept = department_or_404(department_id)
+        try:
+            store.update_department(department_id, **department_fields(form))
+        except ValueError as exc:
+            return departments_page_(request, status_code=400, error=str(exc), edit=dept,
+                                     values={k: str(form.get(k) or "") for k in ("name", "region", "dept_type")})
+        return RedirectResponse("/admin/departments?saved=1", status_code=303)
+
+    @pages.post("/admin/departments/{department_id}/delete")
+    async def departments_delete(request: Request, department_id: int):
+        admin(request)
+        await checked_form(request)
+        if not store.delete_department(department_id):
+            raise api_error(404, "部门不存在")
+        return RedirectResponse("/admin/departments?saved=1", status_code=303)
 
     @pages.get("/api/docs")
     async def api_docs(request: Request):
@@ -747,7 +871,8 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     @api.get("/evaluations/{evaluation_id}", tags=["填报"])
     async def api_evaluation(request: Request, evaluation_id: int):
         form = evaluation_or_404(evaluation_id, viewer(request))
-        return {"ok": True, "evaluation": _form_json(form), "scored": services.score_data(form.data, form.framework)}
+        return {"ok": True, "evaluation": _form_json(form), "scored": services.score_data(form.data, form.framework,
+                                                                                          library.paths())}
 
     @api.put("/evaluations/{evaluation_id}", tags=["填报"], dependencies=[Depends(csrf_header)])
     async def api_evaluation_update(request: Request, evaluation_id: int, body: dict[str, Any]):
@@ -771,7 +896,7 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     async def api_score(request: Request, body: dict[str, Any]):
         viewer(request)
         data, framework = _evaluation_body(body)
-        scored = services.score_data(data, framework)
+        scored = services.score_data(data, framework, library.paths())
         if "error" in scored:
             raise api_error(422, scored["error"])
         return {"ok": True, **scored}
@@ -787,15 +912,88 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     @api.get("/frameworks", tags=["指标体系"])
     async def api_frameworks(request: Request):
         viewer(request)
-        return {"ok": True, "frameworks": services.frameworks()}
+        return {"ok": True, "frameworks": services.frameworks(library.paths())}
 
     @api.get("/frameworks/{name}", tags=["指标体系"])
     async def api_framework(request: Request, name: str):
         viewer(request)
-        detail = services.framework_detail(name)
+        detail = services.framework_detail(name, library.paths())
         if detail is None:
             raise api_error(404, "指标体系不存在")
         return {"ok": True, "framework": detail}
+
+    @api.post("/frameworks", tags=["指标体系"], summary="上传指标体系 YAML（multipart，字段 file；同 id 则替换）",
+              dependencies=[Depends(csrf_header)])
+    async def api_framework_upload(request: Request):
+        """Validated by the scoring engine's loader; its ``file:line: key: problem`` lines come back in
+        ``errors`` (422) and nothing is stored. A shipped framework's id is refused (409)."""
+        v = admin(request)
+        form = await request.form(max_files=2, max_fields=20)
+        row, created = await read_framework_upload(form.get("file"), v)
+        detail = services.framework_detail(row.framework_id, library.paths())
+        return JSONResponse({"ok": True, "created": created, "framework": detail}, status_code=201 if created else 200)
+
+    @api.delete("/frameworks/{name}", tags=["指标体系"], summary="删除上传的指标体系（内置的不可删除）",
+                dependencies=[Depends(csrf_header)])
+    async def api_framework_delete(request: Request, name: str):
+        admin(request)
+        delete_framework(name)
+        return {"ok": True}
+
+    @api.get("/departments", tags=["部门"], summary="部门列表（管理员）")
+    async def api_departments(request: Request):
+        admin(request)
+        return {"ok": True, "departments": [_department_json(d) for d in store.departments()],
+                "dept_types": list(services.dept_types())}
+
+    @api.post("/departments", tags=["部门"], summary="新建部门 {name, region?, dept_type?}",
+              dependencies=[Depends(csrf_header)])
+    async def api_department_add(request: Request, body: dict[str, Any]):
+        admin(request)
+        try:
+            dept = store.add_department(**department_fields(body))
+        except ValueError as exc:
+            raise api_error(422, str(exc)) from None
+        return JSONResponse({"ok": True, "department": _department_json(dept)}, status_code=201)
+
+    @api.get("/departments/{department_id}", tags=["部门"])
+    async def api_department(request: Request, department_id: int):
+        admin(request)
+        return {"ok": True, "department": _department_json(department_or_404(department_id))}
+
+    def update_department(department_id: int, body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+        department_or_404(department_id)
+        if not partial and "name" not in body:
+            raise api_error(422, "PUT 需要完整的部门信息（至少 name）")
+        try:
+            fields = department_fields({k: body.get(k) for k in ("name", "region", "dept_type")})
+            if partial:
+                fields = {k: v for k, v in fields.items() if k in body}
+            dept = store.update_department(department_id, **fields)
+        except ValueError as exc:
+            raise api_error(422, str(exc)) from None
+        if dept is None:
+            raise api_error(404, "部门不存在")
+        return {"ok": True, "department": _department_json(dept)}
+
+    @api.put("/departments/{department_id}", tags=["部门"], summary="修改部门（整体替换 {name, region?, dept_type?}）",
+             dependencies=[Depends(csrf_header)])
+    async def api_department_replace(request: Request, department_id: int, body: dict[str, Any]):
+        admin(request)
+        return update_department(department_id, body, partial=False)
+
+    @api.patch("/departments/{department_id}", tags=["部门"], summary="修改部门（只改给出的字段）",
+               dependencies=[Depends(csrf_header)])
+    async def api_department_update(request: Request, department_id: int, body: dict[str, Any]):
+        admin(request)
+        return update_department(department_id, body, partial=True)
+
+    @api.delete("/departments/{department_id}", tags=["部门"], dependencies=[Depends(csrf_header)])
+    async def api_department_delete(request: Request, department_id: int):
+        admin(request)
+        if not store.delete_department(department_id):
+            raise api_error(404, "部门不存在")
+        return {"ok": True}
 
     @api.get("/users", tags=["账户"])
     async def api_users(request: Request):
@@ -806,9 +1004,8 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     async def api_user_add(request: Request, body: dict[str, Any]):
         admin(request)
         try:
-            user = store.add_user(str(body.get("name") or ""), str(body.get("password") or ""),
-                                  str(body.get("role") or ""), department=body.get("department"),
-                                  region=body.get("region"))
+            user = add_user(str(body.get("name") or ""), str(body.get("password") or ""),
+                            str(body.get("role") or ""), body.get("department"), body.get("region"))
         except ValueError as exc:
             raise api_error(422, str(exc)) from None
         return JSONResponse({"ok": True, "user": _user_json(user)}, status_code=201)
@@ -868,6 +1065,11 @@ def _user_json(user: User | None) -> dict[str, Any] | None:
         return None
     return {"id": user.id, "name": user.name, "role": user.role, "role_label": ROLE_LABELS.get(user.role),
             "department": user.department, "region": user.region}
+
+
+def _department_json(d) -> dict[str, Any]:
+    return {"id": d.id, "name": d.name, "region": d.region, "dept_type": d.dept_type,
+            "created_at": d.created_at.isoformat() if d.created_at else None}
 
 
 def _form_json(form) -> dict[str, Any]:

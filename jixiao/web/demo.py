@@ -48,6 +48,7 @@ def load_demo(store: Store, password: str | None = None) -> tuple[str, str | Non
         new_password = password or secrets.token_urlsafe(9)
         store.add_user(DEMO_ADMIN, new_password, "admin")
         _add_demo_users(store, new_password)
+        _add_demo_departments(store)
     elif password:
         store.set_password(DEMO_ADMIN, password)
         new_password = password
@@ -59,3 +60,16 @@ def _add_demo_users(store: Store, password: str) -> None:
                                      ("filler", "filler", "东湖区民政局", "东湖区")):
         with contextlib.suppress(ValueError):
             store.add_user(name, password, role, department=dept, region=region)
+
+
+#: The departments of the samples, for the 部门管理 directory (types as ``jixiao batch`` would classify them).
+DEMO_DEPARTMENTS = (("东湖区教育局", "东湖区"), ("东湖区卫生健康局", "东湖区"), ("东湖区民政局", "东湖区"),
+                    ("西山区妇女联合会", "西山区"), ("西山区农业农村局", "西山区"))
+
+
+def _add_demo_departments(store: Store) -> None:
+    from jixiao.batch import dept_type
+
+    for name, region in DEMO_DEPARTMENTS:
+        with contextlib.suppress(ValueError):
+            store.add_department(name, region=region, dept_type=dept_type(name))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from jixiao.model import Budget, Evaluation, Indicator, ScoreSummary
@@ -66,28 +68,59 @@ def export_report(name: str, data: bytes, to: str) -> bytes:
 
 
 # -- frameworks ----------------------------------------------------------------------------------------
-def frameworks() -> list[dict[str, Any]]:
+def frameworks(stored: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every framework: uploaded ones (``stored``: id → YAML path) first, then user folders and shipped ones."""
     try:
-        from jixiao.scoring import list_frameworks
+        from jixiao.scoring import list_frameworks, load_framework
     except ImportError:
         return []
     out = []
+    seen: set[str] = set()
+    for fid, path in (stored or {}).items():
+        try:
+            fw = load_framework(path)
+        except Exception:
+            continue
+        item = _framework_item(fw)
+        item.update(id=fid, stored=True, file=Path(str(path)).name)
+        out.append(item)
+        seen.add(fid)
     for fw in list_frameworks():
-        item = fw.to_json() if hasattr(fw, "to_json") else {"id": str(fw), "name": str(fw)}
-        item.setdefault("description", getattr(fw, "description", ""))
-        item.setdefault("scope", getattr(fw, "scope", None))
+        if fw.id in seen:
+            continue
+        seen.add(fw.id)
+        item = _framework_item(fw)
+        item["stored"] = False
         out.append(item)
     return out
 
 
-def framework_detail(name: str) -> dict[str, Any] | None:
+def _framework_item(fw: Any) -> dict[str, Any]:
+    item = fw.to_json() if hasattr(fw, "to_json") else {"id": str(fw), "name": str(fw)}
+    item.setdefault("description", getattr(fw, "description", ""))
+    item.setdefault("scope", getattr(fw, "scope", None))
+    return item
+
+
+def resolve_framework(name: str | None, stored: Mapping[str, Any] | None = None) -> str | None:
+    """What to hand the engine for a framework id: an uploaded one's YAML path, else the id itself."""
+    if not name:
+        return None
+    path = (stored or {}).get(name)
+    return str(path) if path is not None else name
+
+
+def framework_detail(name: str, stored: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     try:
         from jixiao.scoring import load_framework
 
-        fw = load_framework(name)
+        fw = load_framework(resolve_framework(name, stored) or name)
     except Exception:
         return None
     data = fw.to_json(tree=True)
+    data["stored"] = name in (stored or {})
+    if data["stored"]:
+        data["file"] = Path(str((stored or {})[name])).name
     data["description"] = getattr(fw, "description", "")
     data["rounding_label"] = getattr(fw, "rounding_label", data.get("rounding"))
     data["source"] = getattr(fw, "source", None)
@@ -145,6 +178,18 @@ def _plain(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return [_plain(x) for x in v]
     return str(v)
+
+
+# -- departments ---------------------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def dept_types() -> tuple[str, ...]:
+    """The 单位类型 vocabulary of ``jixiao batch`` (jixiao/batch_regions.yaml, read only), 其他 last."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "batch_regions.yaml").read_text(encoding="utf-8"))
+    types = [str(t) for t in (data.get("dept_types") or {})]
+    other = str(data.get("other_type") or "其他")
+    return (*[t for t in types if t != other], other)
 
 
 # -- 填报 forms ----------------------------------------------------------------------------------------
@@ -269,13 +314,17 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-def score_data(data: Mapping[str, Any], framework: str | None = None) -> dict[str, Any]:
-    """Score a 填报 evaluation: ``{"score": ScoreResult JSON}`` or ``{"error": reason}``."""
+def score_data(data: Mapping[str, Any], framework: str | None = None,
+               stored: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Score a 填报 evaluation: ``{"score": ScoreResult JSON}`` or ``{"error": reason}``.
+
+    ``stored``: uploaded frameworks (id → YAML path), found before user folders and shipped ones.
+    """
     try:
         ev = data_to_evaluation(data)
         from jixiao.scoring import score_evaluation
 
-        result = score_evaluation(ev, framework or None)
+        result = score_evaluation(ev, resolve_framework(framework, stored))
     except Exception as exc:
         return {"error": f"评分失败：{one_line(exc)}"}
     findings: list[Any] = []
@@ -288,8 +337,14 @@ def score_data(data: Mapping[str, Any], framework: str | None = None) -> dict[st
     return {"score": result.to_json(), "findings": findings}
 
 
-def export_data(data: Mapping[str, Any], to: str, framework: str | None = None, draft: bool | None = None) -> bytes:
+def export_data(data: Mapping[str, Any], to: str, framework: str | None = None, draft: bool | None = None,
+                stored: Mapping[str, Any] | None = None) -> bytes:
     from jixiao.render import render
 
     ev = data_to_evaluation(data)
-    return render(ev, to, framework=framework or None, draft=draft)
+    score_result = None
+    if framework and framework in (stored or {}):
+        from jixiao.scoring import score_evaluation
+
+        score_result = score_evaluation(ev, resolve_framework(framework, stored))
+    return render(ev, to, framework=framework or None, draft=draft, score_result=score_result)

@@ -200,6 +200,39 @@ def test_compare_page_draws_charts(server, page):
     assert page.locator("#pivot tbody tr").count() >= 1
 
 
+def test_admin_manages_departments_and_frameworks(server, page, tmp_path):
+    _app, base = server
+    _login(page, base)
+    page.click("nav >> text=部门管理")
+    page.wait_for_url(f"{base}/admin/departments")
+    page.fill("#department-form input[name=name]", "南湖区妇女联合会")
+    page.fill("#department-form input[name=region]", "南湖区")
+    page.select_option("#department-form select[name=dept_type]", "群团组织")
+    page.click("#department-form button.primary")
+    row = page.locator("#departments tr", has_text="南湖区妇女联合会")
+    row.wait_for()
+    assert "群团组织" in row.inner_text()
+    row.locator("text=编辑").click()
+    page.fill("#department-form input[name=region]", "北湖区")
+    page.click("#department-form button.primary")
+    page.wait_for_url("**/admin/departments?saved=1")
+    assert "北湖区" in page.locator("#departments tr", has_text="南湖区妇女联合会").inner_text()
+    page.locator("#departments tr", has_text="南湖区妇女联合会").locator("button.danger").click()
+    page.wait_for_url("**/admin/departments?saved=1")
+    assert page.locator("#departments tr", has_text="南湖区妇女联合会").count() == 0
+    # a framework with a typo: the loader's file:line error, nothing listed
+    bad = tmp_path / "typo-fw.yaml"
+    bad.write_text("id: typo-fw\nname: 错字体系\ntree:\n  - {name: 全部, wieght: 100, rule: stated}\n",
+                   encoding="utf-8")
+    page.goto(f"{base}/frameworks")
+    page.set_input_files("#framework-upload input[type=file]", str(bad))
+    page.click("#framework-upload button.primary")
+    errors = page.locator("#upload-errors")
+    errors.wait_for()
+    assert "typo-fw.yaml:4: tree[0].wieght" in errors.inner_text()
+    assert page.locator(".fw-list", has_text="错字体系").count() == 0
+
+
 @pytest.mark.skipif(not os.environ.get("JIXIAO_SCREENSHOTS"), reason="set JIXIAO_SCREENSHOTS=DIR to refresh them")
 def test_screenshots(tmp_path_factory, browser):
     """Screenshots of every page with the bundled demo samples (docs/screenshots)."""
@@ -268,6 +301,8 @@ def test_screenshots(tmp_path_factory, browser):
         pg.screenshot(path=str(out / "frameworks.png"), full_page=True)
         pg.goto(f"{base}/admin/users")
         pg.screenshot(path=str(out / "users.png"), full_page=True)
+        pg.goto(f"{base}/admin/departments")
+        pg.screenshot(path=str(out / "departments.png"), full_page=True)
     finally:
         context.close()
         srv.should_exit = True
