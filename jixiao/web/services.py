@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jixiao.model import Budget, Evaluation, Indicator, ScoreSummary
+from jixiao.model import Evaluation
 
 EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -70,10 +70,8 @@ def export_report(name: str, data: bytes, to: str) -> bytes:
 # -- frameworks ----------------------------------------------------------------------------------------
 def frameworks(stored: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every framework: uploaded ones (``stored``: id → YAML path) first, then user folders and shipped ones."""
-    try:
-        from jixiao.scoring import list_frameworks, load_framework
-    except ImportError:
-        return []
+    from jixiao.scoring import list_frameworks, load_framework
+
     out = []
     seen: set[str] = set()
     for fid, path in (stored or {}).items():
@@ -281,27 +279,10 @@ def _getlist(form: Mapping[str, Any], key: str) -> list[Any]:
 def data_to_evaluation(data: Mapping[str, Any]) -> Evaluation:
     """An evaluation-file dict → Evaluation via :mod:`jixiao.evalfile` (the same reader the CLI uses)."""
     data = dict(data, indicators=[r for r in data.get("indicators") or () if (r.get("name") or "").strip()])
-    try:
-        from jixiao.evalfile import parse_evaluation
-    except ImportError:
-        return _evaluation_from_form_data(data)
+    from jixiao.evalfile import parse_evaluation
+
     return parse_evaluation(json.dumps(_jsonable(data), ensure_ascii=False), "填报",
                             default_doc=str(data.get("title") or data.get("department") or "填报"))
-
-
-def _evaluation_from_form_data(data: Mapping[str, Any]) -> Evaluation:
-    budget = data.get("budget") or {}
-    return Evaluation(
-        doc=str(data.get("title") or data.get("department") or "填报"),
-        department=data.get("department"), year=data.get("year"), scope=data.get("scope"),
-        title=data.get("title"),
-        budget=Budget(**{k: dec(v) for k, v in budget.items() if k in FORM_BUDGET_FIELDS}),
-        indicators=tuple(Indicator(name=r["name"], level1=r.get("level1"), level2=r.get("level2"),
-                                   target=r.get("target"), actual=r.get("actual"), weight=dec(r.get("weight")),
-                                   score=dec(r.get("score"))) for r in data.get("indicators") or ()),
-        score=ScoreSummary(total=dec((data.get("score") or {}).get("total"))),
-        problems=data.get("problems"), measures=data.get("measures"), summary=data.get("summary"),
-    )
 
 
 def _jsonable(v: Any) -> Any:
