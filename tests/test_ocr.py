@@ -320,3 +320,185 @@ def test_pdf_reader_ocrs_the_scanned_page_of_a_mixed_pdf():
     assert "年初预算数100.00万元" in doc.text and "674.99" in doc.text
     plain = read_bytes(data, "mixed.pdf", ocr="never")
     assert "674.99" not in plain.text and plain.meta["pages_without_text"] == [2]
+
+
+# ------------------------------------------------------------------------------------------ speed work
+
+
+def _grey_line(runs: list[tuple[int, int]], comma_at: int | None = None, h: int = 40, w: int = 400):
+    """A white strip with black glyph blocks over x-ranges ``runs``; a comma's ink (low only) at ``comma_at``."""
+    import numpy as np
+
+    g = np.full((h, w), 255, dtype=np.uint8)
+    for a, b in runs:
+        g[4:h - 4, a:b] = 0
+    if comma_at is not None:
+        g[h - 12:h - 2, comma_at:comma_at + 3] = 0
+    return g
+
+
+def _chars(spec: list[tuple[str, int, int]], h: int = 40) -> list[Word]:
+    return [Word(t, a, 0, b, h, 0.99) for t, a, b in spec]
+
+
+def test_split_number_runs_marks_a_blank_gap_between_figures_as_a_space():
+    # "1" "0" | 14 px of white | "9" "9": two figures; digits of one figure sit 4 px apart
+    spec = [("1", 10, 30), ("0", 34, 54), ("9", 68, 88), ("9", 92, 112)]
+    g = _grey_line([(a, b) for _, a, b in spec])
+    out = ocrmod.split_number_runs(_chars(spec), g)
+    assert [w.text for w in out] == ["1", "0 ", "9", "9"]
+    # the joined reading becomes two figures in the text
+    b, _ = _doc_of([_with_line(w, (1, 1, 1)) for w in out])
+    assert "10 99" in b.build("x", "image").text
+
+
+def _with_line(w: Word, line) -> Word:
+    from dataclasses import replace
+
+    return replace(w, line=line)
+
+
+def test_split_number_runs_leaves_digits_and_dropped_thousands_commas_joined():
+    spec = [("1", 10, 30), ("8", 34, 54), ("0", 68, 88), ("5", 92, 112)]
+    # the gap between "8" and "0" holds a comma's ink (the recognizer dropped it): no space
+    g = _grey_line([(a, b) for _, a, b in spec], comma_at=59)
+    assert [w.text for w in ocrmod.split_number_runs(_chars(spec), g)] == ["1", "8", "0", "5"]
+    # a narrow gap between digits: no space; CJK neighbours are never touched
+    spec2 = [("年", 10, 50), ("1", 60, 80), ("2", 84, 104), ("元", 130, 170)]
+    g2 = _grey_line([(a, b) for _, a, b in spec2])
+    assert [w.text for w in ocrmod.split_number_runs(_chars(spec2), g2)] == ["年", "1", "2", "元"]
+
+
+def test_runs_mask_matches_the_numpy_run_scan():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for density, min_len in ((0.5, 12), (0.9, 10), (0.97, 40)):
+        m = rng.random((120, 300)) < density
+        m[5, :150] = True
+        m[:100, 299] = True
+        for horizontal in (True, False):
+            ref = ocrmod._long_runs(m, min_len)[1] if horizontal else ocrmod._long_runs(m.T, min_len)[1].T
+            assert (ocrmod._runs_mask(m, min_len, horizontal=horizontal) == ref).all()
+
+
+def test_a_figure_wrapped_over_two_lines_is_joined_without_a_space():
+    words = (_words(100, [(100, "本年项目支出总计为39.4万元，房屋维修资金经费支出5.")], line=(1, 1, 1))
+             + _words(170, [(100, "95万元。")], line=(1, 1, 2)))
+    b, _ = _doc_of(words)
+    assert "支出5.95万元。" in b.build("x", "image").text
+
+
+def test_tesseract_reads_pages_in_batches_and_finds_the_page_that_times_out(monkeypatch):
+    import subprocess
+
+    from PIL import Image
+
+    calls: list[int] = []
+
+    def fake_pages(imgs, dpi, lang):
+        calls.append(len(imgs))
+        if len(imgs) > 1 and any(im.getpixel((0, 0)) == 1 for im in imgs):
+            raise subprocess.TimeoutExpired("tesseract", 1)
+        if imgs[0].getpixel((0, 0)) == 1:
+            raise subprocess.TimeoutExpired("tesseract", 1)
+        return [[Word(f"第{im.getpixel((0, 1))}页", 10, 10, 90, 40, 0.9, (1, 1, 1))] for im in imgs]
+
+    def page(k: int, slow: bool = False):
+        im = Image.new("L", (100, 60), 255)
+        im.putpixel((0, 0), 1 if slow else 255)
+        im.putpixel((0, 1), k)
+        return im
+
+    monkeypatch.setattr(ocrmod, "available", lambda engine=None: True)
+    monkeypatch.setattr(ocrmod, "_tesseract_pages", fake_pages)
+    monkeypatch.setattr(ocrmod, "_blank", lambda img, dpi: False)
+    monkeypatch.setattr(ocrmod, "TESSERACT_CHUNK", 4)
+    images = [page(1), page(2), page(3, slow=True), page(4), page(5), page(6)]
+    doc = ocrmod.ocr_images(images, "x.tif", "image", {"ocr_engine": "tesseract", "ocr_prepare": False})
+    assert calls[:1] == [4] and calls[-1] == 2  # a batch of four, split after its timeout; then the last two
+    assert doc.meta["ocr_pages"] == [1, 2, 4, 5, 6] and doc.meta["ocr_timed_out_pages"] == [3]
+    assert len(doc.page_starts) == 6
+    for k in (1, 2, 4, 5, 6):
+        assert doc.page_of(doc.text.index(f"第{k}页")) == k
+
+
+@needs_tesseract
+@needs_font
+def test_one_tesseract_process_for_several_pages_reads_each_as_alone():
+    pages = [ocrmod.prepare(_page(ruled=r), 300)[0] for r in (True, False)]
+    together = ocrmod._tesseract_pages(pages, 300, "chi_sim")
+    assert together == [ocrmod._tesseract_pages([p], 300, "chi_sim")[0] for p in pages]
+
+
+@needs_font
+@pytest.mark.skipif(not ocrmod.available("rapidocr"), reason="the optional rapidocr engine is not installed")
+def test_rapidocr_keeps_figures_separated_by_a_single_space_apart():
+    from PIL import Image, ImageDraw, ImageFont
+
+    dpi = 300
+    px = round(11 * dpi / 72)
+    font = ImageFont.truetype(str(FONT), px, index=2)
+    im = Image.new("L", (round(5.6 * dpi), round(1.6 * dpi)), 255)
+    d = ImageDraw.Draw(im)
+    lines = ["10 99.96% 9.98", "其中：当年财政拨款 130.76 130.44", "人员经费1,805.22万元，公用经费215.61万元。"]
+    for k, s in enumerate(lines):
+        d.text((px, px + round(1.7 * px) * k), s, font=font, fill=0)
+    doc = read_bytes(_png(im), "form.png", ocr_engine="rapidocr")
+    assert "10 99.96% 9.98" in doc.text
+    assert "130.76 130.44" in doc.text
+    assert "1,805.22万元" in doc.text or "1805.22万元" in doc.text
+
+
+@needs_font
+@pytest.mark.skipif(not ocrmod.available("rapidocr"), reason="the optional rapidocr engine is not installed")
+def test_rapidocr_reads_a_single_line_strip_through_its_own_pipeline(monkeypatch):
+    from PIL import Image, ImageDraw, ImageFont
+
+    px = 46
+    font = ImageFont.truetype(str(FONT), px, index=2)
+    im = Image.new("L", (24 * px, 2 * px), 255)  # wider than 8:1: rapidocr letterboxes it before detection
+    ImageDraw.Draw(im).text((px // 2, px // 3), "执行数674.99万元", font=font, fill=0)
+    seen = []
+    real = ocrmod._rapidocr_whole
+    monkeypatch.setattr(ocrmod, "_rapidocr_whole", lambda eng, arr: seen.append(arr.shape) or real(eng, arr))
+    doc = read_bytes(_png(im), "strip.png", ocr_engine="rapidocr")
+    assert seen and "674.99万元" in doc.text
+
+
+def test_rapidocr_lines_detect_on_a_reduced_copy_and_map_boxes_back(monkeypatch):
+    import numpy as np
+
+    seen = {}
+
+    class FakeEngine:
+        min_height, width_height_ratio, text_score = 30, 8, 0.5
+
+        def text_det(self, img):
+            seen["det"] = img.shape[:2]
+            s = img.shape[1] / 1000  # one line at x 100-500, y 200-240 of a 1000-wide page
+            return np.array([[[100 * s, 200 * s], [500 * s, 200 * s], [500 * s, 240 * s], [100 * s, 240 * s]]]), 0.0
+
+        def sorted_boxes(self, boxes):
+            return list(boxes)
+
+        def get_crop_img_list(self, img, boxes):
+            seen["rec"] = img.shape[:2]
+            return [img[:10, :10] for _ in boxes]
+
+        def text_rec(self, crops, word_box):
+            return [("12", 0.98)], 0.0
+
+        def cal_rec_boxes(self, crops, boxes, rec):
+            b = boxes[0]
+            mid = (b[0] + b[1]) / 2
+            return [(t, sc, [[b[0], mid, [mid[0], b[3][1]], b[3]], [mid, b[1], b[2], [mid[0], b[3][1]]]], ["1", "2"],
+                     [0.97, 0.99]) for t, sc in rec]
+
+    monkeypatch.setattr(ocrmod, "_rapidocr_engine", lambda: FakeEngine())
+    arr = np.full((4000, 2828, 3), 255, dtype=np.uint8)  # larger than RAPID_MAX_SIDE
+    (item,) = ocrmod._rapidocr_lines(arr)
+    assert seen["rec"] == (2000, 1414) and seen["det"] == (1000, 707)
+    assert item[1:3] == ["12", 0.98] and item[4] == ["1", "2"]
+    box = np.asarray(item[0])
+    assert np.allclose(box[0], [282.8, 565.6], atol=2) and np.allclose(box[2], [1414, 678.7], atol=2)
