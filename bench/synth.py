@@ -209,7 +209,7 @@ def _budget(doc: _Doc, w: _Writer) -> None:
         gp = executed - _amount(rng, 0, 20) if rng.random() < 0.5 else executed
         other = executed - gp
         gp_s = doc.bump("funding", "funding.general_public", gp, 2)
-        w.w("按资金来源分，一般公共预算财政拨款支出 ")
+        w.w("资金来源方面，一般公共预算拨款安排支出 ")
         w.v("funding.general_public", _fmt(gp_s, 2, c))
         w.w(" 万元，政府性基金预算财政拨款支出 ")
         w.v("funding.gov_fund", "0")
@@ -268,7 +268,7 @@ def _budget(doc: _Doc, w: _Writer) -> None:
         w.w("万元，项目支出")
         w.v("budget.initial_project", _fmt(ip, 2, c))
         w.w("万元。\n\n")
-        w.w(f"{y} 年，按{doc.place[:3]}财政局要求，结合本部门实际工作，调增预算 ")
+        w.w(f"{y} 年，根据{doc.place[:3]}财政局的部署，年中调增预算 ")
         w.v("budget.adjustment", _fmt(adj_s, adj_places))
         w.w(" 万元，调整率为 ")
         w.v("budget.adjustment_rate", _fmt(adj_rate_true))
@@ -310,7 +310,7 @@ def _budget(doc: _Doc, w: _Writer) -> None:
         names = rng.sample(doc.project_names, rng.randint(3, len(doc.project_names)))
         lines = [_amount(rng, 1, 40) for _ in names]
         project = sum(lines, Decimal(0))
-        w.w("（二）部门支出情况\n\n基本支出系保障单位机构正常运转、完成日常工作任务而发生的各项支出。")
+        w.w("（二）部门支出情况\n\n基本支出用于维持机构日常运转、保障在职和离退休人员待遇及办公所需。")
         w.w(f"{y}年基本支出")
         w.v("budget.basic", _fmt(basic, 2))
         w.w("万元。基本支出中人员经费")
@@ -363,7 +363,7 @@ def _named_projects(doc: _Doc, w: _Writer) -> None:
         r_true = _rate(e, b, 2 if e != b else 0)
         places = 2 if e != b else 0
         r = doc.bump("project_rate", f"projects[{k}].execution_rate", r_true, places, big=True) if k == plant_at else r_true
-        w.w(f"{k + 1}.{nm}\n\n支出完成情况：年度支出预算数 ")
+        w.w(f"{k + 1}.{nm}\n\n资金执行情况：年度支出预算数 ")
         w.v(f"projects[{k}].budget", _fmt(b, 2))
         w.w(" 万元，预算完成数 ")
         w.v(f"projects[{k}].executed", _fmt(e, 2))

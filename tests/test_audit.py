@@ -358,7 +358,7 @@ def test_year_in_title_vs_figures():
                     evidence=d.evidence)
     f = one(run(ev, d.doc()), "JX207")
     assert "2022" in f.message and "2023" in f.message
-    ev2 = Evaluation(doc="t", year=2022, title="2023年度部门整体支出绩效评价报告")
+    ev2 = Evaluation(doc="t", year=2022, title="2023年度部门支出绩效自评报告")
     assert one(run(ev2), "JX207").stated == "2023"
 
 
