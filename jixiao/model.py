@@ -13,7 +13,7 @@ the value types small while every figure can still say where it came from.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -208,18 +208,6 @@ class Evaluation:
 
     def with_(self, **changes: Any) -> Evaluation:
         return replace(self, **changes)
-
-
-def is_empty(obj: Any) -> bool:
-    """True when every field of a small value dataclass is None/empty."""
-    return all(getattr(obj, f.name) in (None, {}, ()) for f in fields(obj))
-
-
-def to_plain(value: Any) -> Any:
-    """Decimal → JSON number-compatible (int when integral, else float-free string-safe number)."""
-    if isinstance(value, Decimal):
-        return decimal_to_json(value)
-    return value
 
 
 def decimal_to_json(d: Decimal) -> int | float:

@@ -77,9 +77,3 @@ class Context:
             if a <= pos < b:
                 return name
         return None
-
-    def sentence_at(self, pos: int) -> Seg | None:
-        for s in self.sents:
-            if s.start <= pos < s.end:
-                return s
-        return None
