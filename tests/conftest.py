@@ -25,3 +25,16 @@ def corpus_names() -> list[str]:
     if not CORPUS.is_dir():
         return []
     return sorted(p.name.removesuffix(".expected.json") for p in CORPUS.glob("*.expected.json"))
+
+
+def client_for(app, name: str | None = None, password: str = "secret-pass-1"):
+    """A TestClient for the web app, logged in as ``name`` when given; returns (client, csrf token)."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+    token = ""
+    if name:
+        r = client.post("/api/login", json={"username": name, "password": password})
+        assert r.status_code == 200, r.text
+        token = r.json()["csrf_token"]
+    return client, token

@@ -22,6 +22,7 @@ from jixiao.store import Store  # noqa: E402
 from jixiao.store.db import MIGRATIONS  # noqa: E402
 from jixiao.store.models import Base  # noqa: E402
 from jixiao.web import create_app  # noqa: E402
+from tests.conftest import client_for  # noqa: E402
 
 PG_URL = os.environ.get("JIXIAO_TEST_PG_URL")
 PASSWORD = "secret-pass-1"
@@ -83,16 +84,6 @@ def app(request, tmp_path):
     store.dispose()
     if request.param == "postgresql":
         _reset_pg(url)
-
-
-def client_for(app, name: str | None = None) -> tuple[TestClient, str]:
-    client = TestClient(app)
-    token = ""
-    if name:
-        r = client.post("/api/login", json={"username": name, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        token = r.json()["csrf_token"]
-    return client, token
 
 
 def page_token(client: TestClient, path: str) -> str:

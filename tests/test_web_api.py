@@ -14,6 +14,7 @@ pytest.importorskip("sqlalchemy")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from jixiao.web import create_app  # noqa: E402
+from tests.conftest import client_for  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SEED_001 = CORPUS / "001_c9021f7b19f56ffc.txt"
@@ -43,16 +44,6 @@ def app(tmp_path):
     yield app
     app.state.processor.stop()
     store.dispose()
-
-
-def client_for(app, name: str | None = None) -> tuple[TestClient, str]:
-    client = TestClient(app)
-    token = ""
-    if name:
-        r = client.post("/api/login", json={"username": name, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        token = r.json()["csrf_token"]
-    return client, token
 
 
 def upload(client: TestClient, token: str, files: list[tuple[str, bytes]], **fields) -> dict:

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import typer
 
-from jixiao.cli import Exit, app, echo_json
+from jixiao.cli import Exit, app, echo_json, error_line
 
 users_app = typer.Typer(help="管理工作台用户 (manage workbench users)", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -33,6 +33,19 @@ def _store(db: str):
     return store
 
 
+def _new_password(name: str, from_stdin: bool) -> str:
+    """A new password for ``name``, read and checked once for every verb that sets one."""
+    password = _read_password(from_stdin)
+    if len(password) < 8:
+        error_line(name, "密码至少 8 个字符")
+        raise typer.Exit(Exit.UNREADABLE)
+    return password
+
+
+def _user_json(u) -> dict:
+    return {"id": u.id, "name": u.name, "role": u.role, "department": u.department, "region": u.region}
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -54,19 +67,15 @@ def add(
     fmt: Format = typer.Option(Format.text, "--format", help="text|json"),
 ) -> None:
     """添加用户 (add a user)."""
-    password = _read_password(password_stdin)
-    if len(password) < 8:
-        sys.stderr.write(f"{name}: 密码至少 8 个字符\n")
-        raise typer.Exit(Exit.UNREADABLE)
+    password = _new_password(name, password_stdin)
     try:
         user = _store(db).add_user(name, password, role.value, department=department, region=region)
     except ValueError as exc:
-        sys.stderr.write(f"{name}: {exc}\n")
+        error_line(name, str(exc))
         raise typer.Exit(Exit.UNREADABLE) from None
     from jixiao.store import ROLE_LABELS
 
-    out = {"id": user.id, "name": user.name, "role": user.role, "department": user.department,
-           "region": user.region}
+    out = _user_json(user)
     if fmt == Format.json:
         echo_json(out)
     else:
@@ -81,8 +90,7 @@ def list_users(
     """列出用户 (list users)."""
     from jixiao.store import ROLE_LABELS
 
-    rows = [{"id": u.id, "name": u.name, "role": u.role, "department": u.department, "region": u.region}
-            for u in _store(db).users()]
+    rows = [_user_json(u) for u in _store(db).users()]
     if fmt == Format.json:
         echo_json(rows)
         return
@@ -98,14 +106,11 @@ def passwd(
     fmt: Format = typer.Option(Format.text, "--format", help="text|json"),
 ) -> None:
     """重设密码 (reset a password)."""
-    password = _read_password(password_stdin)
-    if len(password) < 8:
-        sys.stderr.write(f"{name}: 密码至少 8 个字符\n")
-        raise typer.Exit(Exit.UNREADABLE)
+    password = _new_password(name, password_stdin)
     try:
         _store(db).set_password(name, password)
     except ValueError as exc:
-        sys.stderr.write(f"{name}: {exc}\n")
+        error_line(name, str(exc))
         raise typer.Exit(Exit.UNREADABLE) from None
     if fmt == Format.json:
         echo_json({"name": name, "password_reset": True})
