@@ -12,11 +12,12 @@ import importlib
 import json
 import pkgutil
 import sys
-from decimal import Decimal
 from enum import IntEnum
 from typing import Any
 
 import typer
+
+from jixiao.model import json_default
 
 app = typer.Typer(
     name="jixiao",
@@ -34,17 +35,9 @@ class Exit(IntEnum):
     UNREADABLE = 2
 
 
-def _default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    if hasattr(o, "to_json"):
-        return o.to_json()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
 def dumps(data: Any) -> str:
     """JSON for the terminal: UTF-8 Chinese kept readable, Decimals as numbers."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_default)
+    return json.dumps(data, ensure_ascii=False, indent=2, default=json_default)
 
 
 def echo_json(data: Any) -> None:

@@ -256,3 +256,23 @@ class Finding:
         if self.related:
             out["related"] = [e.to_json() for e in self.related]
         return out
+
+
+def plain(value: Any) -> Any:
+    """Decimals as JSON numbers (:func:`decimal_to_json`), recursively through dicts, lists and tuples."""
+    if isinstance(value, Decimal):
+        return decimal_to_json(value)
+    if isinstance(value, dict):
+        return {k: plain(x) for k, x in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(x) for x in value]
+    return value
+
+
+def json_default(o: Any) -> Any:
+    """``json.dumps(default=...)`` for the model: Decimals as numbers, objects by their ``to_json()``."""
+    if isinstance(o, Decimal):
+        return decimal_to_json(o)
+    if hasattr(o, "to_json"):
+        return o.to_json()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

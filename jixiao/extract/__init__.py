@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields
-from decimal import Decimal
 from typing import Any
 
 from jixiao.extract.collect import Context
@@ -41,7 +40,7 @@ from jixiao.model import (
     Project,
     ScoreSummary,
     Staffing,
-    decimal_to_json,
+    plain,
 )
 
 __all__ = ["extract", "evaluation_to_json"]
@@ -204,17 +203,6 @@ def _normalise_levels(ind: Indicator) -> Indicator:
                    level2=re.sub(r"\s+", "", ind.level2) if ind.level2 else None)
 
 
-def _plain(v: Any) -> Any:
-    """Decimals as JSON numbers, recursively."""
-    if isinstance(v, Decimal):
-        return decimal_to_json(v)
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    return v
-
-
 def evaluation_to_json(ev: Evaluation, *, evidence: bool = True) -> dict[str, Any]:
     """The labels' JSON shape (../shared/corpus/*.expected.json) plus ``evidence``: keys not stated are omitted.
 
@@ -223,7 +211,7 @@ def evaluation_to_json(ev: Evaluation, *, evidence: bool = True) -> dict[str, An
     """
     from jixiao.evalfile import evaluation_to_dict
 
-    out = _plain(evaluation_to_dict(ev))
+    out = plain(evaluation_to_dict(ev))
     if evidence and ev.evidence:
         out["evidence"] = {k: v.to_json() for k, v in ev.evidence.items()}
     return out

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jixiao.model import Evaluation, Indicator, decimal_to_json
+from jixiao.model import Evaluation, Indicator, plain
 from jixiao.scoring.fmt import num
 from jixiao.scoring.framework import Framework, Node, load_framework
 from jixiao.scoring.rules import RULES, Ctx, Outcome, RatioIndex, norm_name, raw_text
@@ -83,8 +83,8 @@ class ScoredItem:
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path, "name": self.name, "level1": self.level1, "level2": self.level2,
-            "weight": _j(self.weight), "score": _j(self.score), "stated": _j(self.stated), "rule": self.rule,
-            "inputs": _j(dict(self.inputs)), "formula": self.formula, "reason": self.reason,
+            "weight": plain(self.weight), "score": plain(self.score), "stated": plain(self.stated), "rule": self.rule,
+            "inputs": plain(dict(self.inputs)), "formula": self.formula, "reason": self.reason,
             "recomputed": self.recomputed, "applicable": self.applicable, "index": self.index, "tag": self.tag,
             "problems": [p.to_json() for p in self.problems],
         }
@@ -112,21 +112,11 @@ class ScoreResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "framework": self.framework, "rounding": self.rounding, "total": _j(self.total), "grade": self.grade,
-            "parts": {k: _j(v) for k, v in self.parts.items()},
+            "framework": self.framework, "rounding": self.rounding, "total": plain(self.total), "grade": self.grade,
+            "parts": {k: plain(v) for k, v in self.parts.items()},
             "items": [it.to_json() for it in self.items],
             "problems": [p.to_json() for p in self.problems],
         }
-
-
-def _j(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return decimal_to_json(v)
-    if isinstance(v, dict):
-        return {k: _j(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_j(x) for x in v]
-    return v
 
 
 # --------------------------------------------------------------------------- detection

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
+from jixiao.model import json_default
 from jixiao.store.models import (
     ROLES,
     Department,
@@ -45,17 +46,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    if hasattr(o, "to_json"):
-        return o.to_json()
-    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-
 def json_dumps(value: Any, **kwargs: Any) -> str:
     kwargs.setdefault("ensure_ascii", False)
-    return json.dumps(value, default=_json_default, **kwargs)
+    return json.dumps(value, default=json_default, **kwargs)
 
 
 def json_loads(value: str | bytes) -> Any:
