@@ -38,3 +38,27 @@ def client_for(app, name: str | None = None, password: str = "secret-pass-1"):
         assert r.status_code == 200, r.text
         token = r.json()["csrf_token"]
     return client, token
+
+
+def assert_error_shape(r, status: int) -> dict:
+    """The one JSON error shape of the web API: {"ok": false, "error", "errors", "status"}."""
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"ok", "error", "errors", "status"}
+    assert body["ok"] is False and body["status"] == status and isinstance(body["errors"], list)
+    assert body["error"]
+    return body
+
+
+def reset_pg(url: str) -> None:
+    """Empty the PostgreSQL test database (tables and Alembic's version) so a test starts from nothing."""
+    from sqlalchemy import text
+
+    from jixiao.store import Store
+    from jixiao.store.models import Base
+
+    store = Store(url)
+    with store.engine.begin() as conn:
+        Base.metadata.drop_all(conn)
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    store.dispose()

@@ -14,17 +14,9 @@ pytest.importorskip("alembic")
 from sqlalchemy import inspect, text  # noqa: E402
 
 from jixiao.store import Store, Viewer  # noqa: E402
-from jixiao.store.models import Base  # noqa: E402
+from tests.conftest import reset_pg  # noqa: E402
 
 PG_URL = os.environ.get("JIXIAO_TEST_PG_URL")
-
-
-def _reset_pg(url: str) -> None:
-    store = Store(url)
-    with store.engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    store.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -35,13 +27,13 @@ def store(request, tmp_path):
         if not PG_URL:
             pytest.skip("JIXIAO_TEST_PG_URL not set (PostgreSQL store tests)")
         url = PG_URL
-        _reset_pg(url)
+        reset_pg(url)
     s = Store(url)
     s.migrate()
     yield s
     s.dispose()
     if request.param == "postgresql":
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def _analysis(department: str, year: int, rate: str, total: str, findings: int = 1) -> dict:

@@ -20,9 +20,8 @@ from sqlalchemy import inspect, text  # noqa: E402
 
 from jixiao.store import Store  # noqa: E402
 from jixiao.store.db import MIGRATIONS  # noqa: E402
-from jixiao.store.models import Base  # noqa: E402
 from jixiao.web import create_app  # noqa: E402
-from tests.conftest import client_for  # noqa: E402
+from tests.conftest import assert_error_shape, client_for, reset_pg  # noqa: E402
 
 PG_URL = os.environ.get("JIXIAO_TEST_PG_URL")
 PASSWORD = "secret-pass-1"
@@ -54,20 +53,12 @@ EVALUATION = {
 }
 
 
-def _reset_pg(url: str) -> None:
-    store = Store(url)
-    with store.engine.begin() as conn:
-        Base.metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    store.dispose()
-
-
 def _url(request, tmp_path, name: str) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / name}"
     if not PG_URL:
         pytest.skip("JIXIAO_TEST_PG_URL not set (PostgreSQL store tests)")
-    _reset_pg(PG_URL)
+    reset_pg(PG_URL)
     return PG_URL
 
 
@@ -83,20 +74,11 @@ def app(request, tmp_path):
     app.state.processor.stop()
     store.dispose()
     if request.param == "postgresql":
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def page_token(client: TestClient, path: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
-
-
-def assert_error_shape(r, status: int) -> dict:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"ok", "error", "errors", "status"}
-    assert body["ok"] is False and body["status"] == status and isinstance(body["errors"], list)
-    assert body["error"]
-    return body
 
 
 def upload_form(client: TestClient, name: str, content: str, token: str | None = None):
@@ -385,7 +367,7 @@ def bare_store(request, tmp_path):
     yield s
     s.dispose()
     if request.param == "postgresql":
-        _reset_pg(url)
+        reset_pg(url)
 
 
 def test_migration_0002_upgrades_a_0001_database_and_downgrades(bare_store):

@@ -14,7 +14,7 @@ pytest.importorskip("sqlalchemy")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from jixiao.web import create_app  # noqa: E402
-from tests.conftest import client_for  # noqa: E402
+from tests.conftest import assert_error_shape, client_for  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SEED_001 = CORPUS / "001_c9021f7b19f56ffc.txt"
@@ -51,15 +51,6 @@ def upload(client: TestClient, token: str, files: list[tuple[str, bytes]], **fie
                     data=fields, headers={"X-CSRF-Token": token})
     assert r.status_code == 202, r.text
     return r.json()
-
-
-def assert_error_shape(r, status: int) -> dict:
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert set(body) == {"ok", "error", "errors", "status"}
-    assert body["ok"] is False and body["status"] == status and isinstance(body["errors"], list)
-    assert body["error"]
-    return body
 
 
 def test_login_me_logout(app):
