@@ -475,7 +475,7 @@ def test_rapidocr_lines_detect_on_a_reduced_copy_and_map_boxes_back(monkeypatch)
         min_height, width_height_ratio, text_score = 30, 8, 0.5
 
         def text_det(self, img):
-            seen["det"] = img.shape[:2]
+            seen["det"] = img.shape
             s = img.shape[1] / 1000  # one line at x 100-500, y 200-240 of a 1000-wide page
             return np.array([[[100 * s, 200 * s], [500 * s, 200 * s], [500 * s, 240 * s], [100 * s, 240 * s]]]), 0.0
 
@@ -486,19 +486,17 @@ def test_rapidocr_lines_detect_on_a_reduced_copy_and_map_boxes_back(monkeypatch)
             seen["rec"] = img.shape[:2]
             return [img[:10, :10] for _ in boxes]
 
-        def text_rec(self, crops, word_box):
-            return [("12", 0.98)], 0.0
+    def recognize(eng, crops, boxes):
+        b = boxes[0]
+        mid = (b[0] + b[1]) / 2
+        return [["12", 0.98, [[b[0], mid, [mid[0], b[3][1]], b[3]], [mid, b[1], b[2], [mid[0], b[3][1]]]], ["1", "2"],
+                 [0.97, 0.99]]]
 
-        def cal_rec_boxes(self, crops, boxes, rec):
-            b = boxes[0]
-            mid = (b[0] + b[1]) / 2
-            return [(t, sc, [[b[0], mid, [mid[0], b[3][1]], b[3]], [mid, b[1], b[2], [mid[0], b[3][1]]]], ["1", "2"],
-                     [0.97, 0.99]) for t, sc in rec]
-
+    monkeypatch.setattr(ocrmod, "_recognize", recognize)
     monkeypatch.setattr(ocrmod, "_rapidocr_engine", lambda: FakeEngine())
-    arr = np.full((4000, 2828, 3), 255, dtype=np.uint8)  # larger than RAPID_MAX_SIDE
+    arr = np.full((4000, 2828), 255, dtype=np.uint8)  # grey, larger than RAPID_MAX_SIDE
     (item,) = ocrmod._rapidocr_lines(arr)
-    assert seen["rec"] == (2000, 1414) and seen["det"] == (1000, 707)
+    assert seen["rec"] == (2000, 1414) and seen["det"] == (1000, 707, 3)  # the detector is given RGB
     assert item[1:3] == ["12", 0.98] and item[4] == ["1", "2"]
     box = np.asarray(item[0])
     assert np.allclose(box[0], [282.8, 565.6], atol=2) and np.allclose(box[2], [1414, 678.7], atol=2)
