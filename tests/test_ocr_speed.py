@@ -224,3 +224,4 @@ def test_indexed_line_clustering_matches_the_plain_rule(seed):
             x += wd + rng.choice([-12, 0, 2, 6, 30, 120])  # touching, overlapping and far-apart boxes
     rng.shuffle(words)
     assert ocrmod._cluster_lines(words) == _cluster_reference(words)
+
