@@ -73,15 +73,10 @@ def unspent_vs_carryover(ctx: Context) -> Iterator[Finding]:
                       related=["budget.adjusted", "budget.executed"])
 
 
-@rule("JX202", "问题写“无”但有扣分或未全额执行", severity="warning",
-      source="自评表填报说明：未满分或执行率 < 100% 须分析原因、列明问题；scoring-rules.md P-D1")
-def no_problems_claimed(ctx: Context) -> Iterator[Finding]:
-    """存在问题 written as 无 while points were deducted or the budget was not fully executed."""
-    ev = ctx.ev
-    if not _is_none_text(ev.problems):
-        return
+def _shortfalls(ctx: Context) -> tuple[list[str], list]:
+    """What the figures say went short of plan (execution under 100 %, deducted indicators), and those rows."""
     reasons = []
-    b = ev.budget
+    b = ctx.ev.budget
     if b.execution_rate is not None and b.execution_rate < HUNDRED:
         reasons.append(f"预算执行率 {fmt(b.execution_rate)}% 未达 100%")
     elif b.executed is not None and b.adjusted and b.executed < b.adjusted:
@@ -89,12 +84,36 @@ def no_problems_claimed(ctx: Context) -> Iterator[Finding]:
     lost = _deducted(ctx)
     if lost:
         reasons.append("扣分指标：" + "、".join(f"{ind.name}（{fmt(ind.score)}/{fmt(ind.weight)}）" for _, ind in lost[:5]))
+    return reasons, lost
+
+
+@rule("JX202", "问题写“无”但有扣分或未全额执行", severity="warning",
+      source="自评表填报说明：未满分或执行率 < 100% 须分析原因、列明问题；scoring-rules.md P-D1")
+def no_problems_claimed(ctx: Context) -> Iterator[Finding]:
+    """存在问题 written as 无 while points were deducted or the budget was not fully executed."""
+    ev = ctx.ev
+    if not _is_none_text(ev.problems):
+        return
+    reasons, lost = _shortfalls(ctx)
     if not reasons:
         return
     path = _problems_evidence_path(ctx)
     yield ctx.finding("JX202", "warning", "存在问题写为“无”，但" + "；".join(reasons),
                       path=path, stated=ev.problems, evidence=None if path else _locate_problems(ctx), arithmetic="；".join(reasons),
                       related=["budget.execution_rate", *(f"indicators[{i}].score" for i, _ in lost[:3])])
+
+
+@rule("JX209", "存在问题写“无”", severity="info",
+      source="自评须查找问题、提出改进措施；scoring-rules.md §5 seed 002（问题“无”：标记）")
+def no_problems_listed(ctx: Context) -> Iterator[Finding]:
+    """存在问题 written as 无 where the figures show no shortfall (with one, JX202 says so as a warning):
+    a self-evaluation that finds nothing to improve is worth a reviewer's second look."""
+    ev = ctx.ev
+    if not _is_none_text(ev.problems) or _shortfalls(ctx)[0]:
+        return
+    path = _problems_evidence_path(ctx)
+    yield ctx.finding("JX209", "info", "存在问题写为“无”：自评未列出任何问题或改进方向",
+                      path=path, stated=ev.problems, evidence=None if path else _locate_problems(ctx))
 
 
 @rule("JX203", "全部满分但问题部分报告延迟或未完成", severity="warning",

@@ -51,7 +51,7 @@ def frameworks(
     for col in ("名称", "说明", "一级指标（分值）", "舍入", "来源"):
         t.add_column(col, overflow="fold")
     for fw in fws:
-        parts = "、".join(f"{n.name} {num(n.weight)}" for n in fw.tree)
+        parts = "、".join(f"{n.name} {num(n.weight)}" for n in fw.tree) if fw.scored else "不计分"
         t.add_row(fw.id, fw.name, parts, f"{fw.rounding} {fw.places} 位", "内置" if fw.builtin else fw.file)
     Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(t)
     raise typer.Exit(Exit.OK)

@@ -83,9 +83,12 @@ def print_score_table(result, title: str, department: str | None = None) -> None
             reason += f"\n[{colour}]{p.severity}: {escape(p.message)}[/]"
         t.add_row(escape(l1 or ""), escape(l2 or ""), escape(it.name), num(it.weight) if it.weight is not None else "—", score,
                   num(it.stated) if it.stated is not None else "", rule, reason)
-    console.print(t)
+    if result.items:
+        console.print(t)
+    else:
+        console.print(f"{escape(head)}｜框架 {result.framework}（{result.framework_name}）")
     parts = "，".join(f"{k} {num(v)}" for k, v in result.parts.items())
-    total = num(result.total) if result.total is not None else "—（未能计算）"
+    total = num(result.total) if result.total is not None else ("—（未能计算）" if result.scored else "—（不计分）")
     console.print(f"合计 {total}" + (f"（{result.grade}）" if result.grade else "") + (f"；{parts}" if parts else ""))
     for p in result.problems:
         colour = {"error": "red", "warning": "yellow"}.get(p.severity, "cyan")

@@ -20,6 +20,7 @@ from jixiao.extract.identity import (
     read_sections,
     read_signed_date,
     read_title,
+    read_title_form,
     read_year,
 )
 from jixiao.extract.narrative import (
@@ -109,6 +110,7 @@ def extract(doc: Document) -> Evaluation:
     projects = list(projects_from(found, ctx))
 
     # 3. identity and sections
+    form = form or read_title_form(title)
     department, d0, d1 = read_department(ctx, title)
     if department:
         ctx.mark("department", d0, d1)

@@ -19,6 +19,16 @@ def read_title(ctx: Context) -> tuple[str | None, int]:
     return None, -1
 
 
+def read_title_form(title: str | None) -> str | None:
+    """The form id whose ``title_forms`` pattern (lexicon) the title matches, or None."""
+    if not title:
+        return None
+    for form, pattern in (lexicon().get("title_forms") or {}).items():
+        if rx(pattern).search(title):
+            return form
+    return None
+
+
 def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, int]:
     lx = lexicon()
     suffix = lx["org_suffix"]
@@ -113,9 +123,10 @@ def read_sections(ctx: Context) -> dict[str, tuple[str, int, int]]:
             if rest:
                 body.append(rest)
                 start, end = p.start + p.text.find(rest), p.end
+            signoff = rx(lexicon()["signoff"])
             for q in paras[i + 1:]:
                 qt = q.text.strip()
-                if _is_section_heading(qt):
+                if _is_section_heading(qt) or signoff.search(qt):
                     break
                 body.append(qt)
                 start = q.start if start is None else start

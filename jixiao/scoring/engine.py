@@ -16,7 +16,7 @@ from typing import Any
 
 from jixiao.model import Evaluation, Indicator, plain
 from jixiao.scoring.fmt import num
-from jixiao.scoring.framework import Framework, Node, load_framework
+from jixiao.scoring.framework import Framework, Node, form_frameworks, load_framework
 from jixiao.scoring.rules import RULES, Ctx, Outcome, RatioIndex, norm_name, raw_text
 
 ZERO = Decimal(0)
@@ -101,6 +101,7 @@ class ScoreResult:
     problems: tuple[Problem, ...] = ()  # weights and structure; item problems live on the items
     places: int = 2
     framework_name: str = ""
+    scored: bool = True  # False under a framework for a form with nothing to score (see Framework.scored)
 
     def item(self, name: str) -> ScoredItem | None:
         """The item with this name (whitespace-insensitive), or None."""
@@ -112,7 +113,8 @@ class ScoreResult:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "framework": self.framework, "rounding": self.rounding, "total": plain(self.total), "grade": self.grade,
+            "framework": self.framework, "rounding": self.rounding, "scored": self.scored, "total": plain(self.total),
+            "grade": self.grade,
             "parts": {k: plain(v) for k, v in self.parts.items()},
             "items": [it.to_json() for it in self.items],
             "problems": [p.to_json() for p in self.problems],
@@ -123,7 +125,12 @@ class ScoreResult:
 
 
 def detect_framework(ev: Evaluation) -> str:
-    """Choose the framework from what the evaluation shows (see docs/scoring.md)."""
+    """Choose the framework from what the evaluation shows (see docs/scoring.md).
+
+    A form the extractor recognised (``ev.form``) goes to the built-in framework that lists it under ``forms``.
+    """
+    if ev.form and ev.form in form_frameworks():
+        return form_frameworks()[ev.form]
     level1 = {norm_name(i.level1) for i in ev.indicators if i.level1}
     if level1 & DEPT_SHENZHEN_LEVEL1:
         return "dept-shenzhen"
@@ -180,6 +187,10 @@ class Scorer:
 
     def score(self, ev: Evaluation) -> ScoreResult:
         fw = self.fw
+        if not fw.scored:  # a form with nothing to score: say so instead of a partial, meaningless table
+            return ScoreResult(framework=fw.id, rounding=fw.rounding, total=None, grade=None, parts={}, items=(),
+                               problems=(Problem("info", fw.reason or "该框架不计分"),), places=fw.places,
+                               framework_name=fw.name, scored=False)
         index = RatioIndex(ev, fw)
         index.ctx = Ctx("", ZERO, None, None, ev, fw, index)
         leaf_rows: dict[int, tuple[int, Indicator]] = {}

@@ -9,6 +9,7 @@ reported together in one :class:`FrameworkError`.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -106,6 +107,12 @@ class Framework:
     not_applicable: tuple[str, ...] = ()
     rescale_not_applicable: bool = False
     builtin: bool = False
+    #: False for a profile of a form that carries nothing to score (e.g. the 机关绩效 红皮书): no tree; the
+    #: engine reports ``reason`` instead of a total.
+    scored: bool = True
+    reason: str | None = None
+    #: The extractor's form ids (``Evaluation.form``) this framework is chosen for when none is named.
+    forms: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         exp = Decimal(1).scaleb(-self.places)
@@ -179,7 +186,8 @@ def _walk(node: Node, parent: Node | None) -> Iterator[tuple[Node, Node | None]]
 # --------------------------------------------------------------------------- validation over YAML nodes
 
 _TOP_KEYS = {"id", "name", "description", "scope", "source", "tag", "rounding", "places", "total", "grades",
-             "ratios", "tree", "not_applicable", "rescale_not_applicable", "weights_source"}
+             "ratios", "tree", "not_applicable", "rescale_not_applicable", "weights_source", "scored", "reason",
+             "forms"}
 _NODE_KEYS = {"name", "weight", "aliases", "rule", "user_defined", "children", "tag", "source", "note"}
 _RATIO_KEYS = {"label", "synonyms", "base", "budget", "tag", "note"}
 _BAND_KEYS = {"from", "above", "upto", "below", "score", "deduct", "tag", "note"}
@@ -275,11 +283,16 @@ def parse_framework(text: str, file: str, builtin: bool = False) -> Framework:
     if root is None:
         raise FrameworkError([f"{file}:1: (file): 文件为空"])
     top = v.mapping(root, "", _TOP_KEYS)
-    for req in ("id", "name", "tree"):
+    scored = v.boolean(top["scored"][1], "scored") if "scored" in top else True
+    for req in ("id", "name", "tree") if scored is not False else ("id", "name", "reason"):
         if req not in top:
             v.err(root, req, "缺少必填键")
-    kw: dict[str, Any] = {}
-    for key in ("id", "name", "description", "source", "weights_source"):
+    if scored is False and "tree" in top:
+        v.err(top["tree"][1], "tree", "scored: false 的框架不设指标树")
+    kw: dict[str, Any] = {"scored": scored is not False}
+    if "forms" in top:
+        kw["forms"] = v.words(top["forms"][1], "forms")
+    for key in ("id", "name", "description", "source", "weights_source", "reason"):
         if key in top:
             kw[key] = v.string(top[key][1], key)
     if "scope" in top:
@@ -534,6 +547,17 @@ def _candidates(frameworks_dir: str | Path | None) -> list[tuple[Path, bool]]:
         if d.is_dir():
             out += [(p, False) for p in sorted(d.iterdir()) if p.suffix in (".yaml", ".yml")]
     out += [(p, True) for p in sorted(BUILTIN_DIR.glob("*.yaml"))]
+    return out
+
+
+@functools.cache
+def form_frameworks() -> dict[str, str]:
+    """Extractor form id → id of the built-in framework that lists it under ``forms`` (built-ins do not change)."""
+    out: dict[str, str] = {}
+    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
+        fw = _load_file(path, True)
+        for form in fw.forms:
+            out.setdefault(form, fw.id)
     return out
 
 
