@@ -466,3 +466,30 @@ def test_decimal_only():
         for v in (f.stated, f.recomputed):
             assert v is None or isinstance(v, str)
     assert Decimal("123.1").as_tuple().exponent == -1
+
+
+# ------------------------------------------------------------------------------------------ heading sequence
+
+
+def _findings_of(text: str, code: str):
+    from jixiao.extract import extract
+    from jixiao.ingest import read_bytes
+
+    doc = read_bytes(text.encode("utf-8"), "h.txt")
+    return doc, [f for f in check(extract(doc), doc) if f.code == code]
+
+
+def test_first_level_headings_that_skip_or_go_back_are_flagged_with_the_number_expected():
+    text = ("某某县文化馆2023年度部门整体支出绩效自评报告\n\n一、基本情况\n全年预算数100.00万元。\n\n"
+            "2、预算执行情况\n执行数99.00万元。\n\n三、绩效目标完成情况\n完成演出40场。\n\n"
+            "二、存在问题\n部分活动延期。\n\n三、下一步措施\n加快进度。\n")
+    doc, found = _findings_of(text, "JX309")
+    assert [(f.stated, f.recomputed) for f in found] == [("三、", "二、"), ("二、", "四、")]
+    assert doc.text[found[0].evidence.start:found[0].evidence.end] == "三、绩效目标完成情况"
+    assert "一、基本情况" in found[0].arithmetic
+
+
+def test_a_table_of_contents_and_numbered_sentences_do_not_break_the_sequence():
+    text = ("目录\n一、基本情况\n二、绩效情况\n\n一、基本情况\n全年预算数100.00万元。\n\n"
+            "二、绩效情况\n三、是本年新增的重点任务之一，已完成。\n\n三、存在问题\n无重大问题。\n")
+    assert _findings_of(text, "JX309")[1] == []  # restart at 一、 is a new sequence; a sentence is no heading

@@ -166,6 +166,43 @@ def length_limit(ctx: Context) -> Iterator[Finding]:
                       evidence=ctx.make_evidence(m.start(), m.end()))
 
 
+_HEADING_RE = re.compile(r"^[ \t　]*(?P<num>[一二三四五六七八九十]{1,3})、(?P<title>[^\n\t。；;：:！？!?]{1,38})$", re.M)
+
+
+@rule("JX309", "一级标题序号不连续", severity="warning", needs_doc=True,
+      source="党政机关公文格式（GB/T 9704）结构层次序数“一、（一）1.（1）”；scoring-rules.md §5 checks 8（seed 003：一、→三、→二、）")
+def heading_sequence(ctx: Context) -> Iterator[Finding]:
+    """First-level headings (一、二、三、…) must count up by one. A heading that skips or goes back
+    (一、 → 三、, 三、 → 二、) is flagged with the number expected. Starting again at 一、 is allowed: a table of
+    contents before the body, or a form appended with its own numbering."""
+    from jixiao.numbers import parse_number
+
+    prev = None  # (number, heading text)
+    for m in _HEADING_RE.finditer(ctx.text):
+        try:
+            n = int(parse_number(m.group("num")).value)
+        except Exception:  # noqa: BLE001 - not a numeral after all
+            continue
+        if n != 1 and (prev is None or n != prev[0] + 1):
+            want = 1 if prev is None else prev[0] + 1
+            expected = _cn_numeral(want)
+            after = f"上一个一级标题“{prev[1]}”之后" if prev else "第一个一级标题"
+            yield ctx.finding("JX309", "warning",
+                              f"一级标题序号不连续：“{m.group('num')}、{m.group('title').strip()}”处应为“{expected}、”",
+                              stated=f"{m.group('num')}、", recomputed=f"{expected}、",
+                              arithmetic=f"{after}应为“{expected}、”",
+                              evidence=ctx.make_evidence(m.start("num"), m.end("title")))
+        prev = (n, f"{m.group('num')}、{m.group('title').strip()}")
+
+
+def _cn_numeral(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+
 def _paragraphs(text: str) -> list[tuple[int, str]]:
     out = []
     pos = 0
