@@ -187,6 +187,7 @@ class Evaluation:
 
     doc: str
     department: str | None = None
+    implementer: str | None = None  # 实施单位 of a project (the 主管部门 is ``department``)
     year: int | None = None
     scope: Scope | None = None
     title: str | None = None
@@ -202,7 +203,8 @@ class Evaluation:
     deductions: tuple[str, ...] = ()
     problems: str | None = None
     measures: str | None = None
-    summary: str | None = None
+    summary: str | None = None  # 年度总体目标 实际完成情况 / 自评总结
+    goal: str | None = None  # 年度总体目标 预期目标
     signed_date: str | None = None
     evidence: Mapping[str, Evidence] = field(default_factory=dict)
 

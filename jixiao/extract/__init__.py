@@ -15,6 +15,8 @@ from jixiao.extract.collect import Context
 from jixiao.extract.forms import read_indicator_lists, read_mof_funds, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
     read_department,
+    read_implementer,
+    read_overall_goal,
     read_scope,
     read_score_statements,
     read_sections,
@@ -128,6 +130,12 @@ def extract(doc: Document) -> Evaluation:
             projects.append(Project(name=pm.group("name"), budget=b.get("adjusted"), executed=b.get("executed"),
                                     execution_rate=b.get("execution_rate")))
             ctx.mark("projects[0].name", pm.start("name"), pm.end("name"))
+    implementer, i0, i1 = read_implementer(ctx)
+    if implementer:
+        ctx.mark("implementer", i0, i1)
+    overall = read_overall_goal(ctx)
+    for key, (_, a, z) in overall.items():
+        ctx.mark(key, a, z)
     signed, s0, s1 = read_signed_date(ctx)
     if signed:
         ctx.mark("signed_date", s0, s1)
@@ -157,6 +165,7 @@ def extract(doc: Document) -> Evaluation:
     return Evaluation(
         doc=_doc_id(doc.name),
         department=department,
+        implementer=implementer,
         year=year,
         scope=scope,
         title=title,
@@ -171,6 +180,8 @@ def extract(doc: Document) -> Evaluation:
         breakdowns=tuple(found.breakdowns),
         problems=sections.get("problems", (None,))[0],
         measures=sections.get("measures", (None,))[0],
+        goal=overall.get("goal", (None,))[0],
+        summary=overall.get("summary", (None,))[0],
         signed_date=signed,
         evidence=dict(ctx.evidence),
     )

@@ -51,6 +51,62 @@ def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, i
     return None, -1, -1
 
 
+def read_implementer(ctx: Context) -> tuple[str | None, int, int]:
+    """实施单位 of a project form: the organisation after its label (lexicon ``implementer_label``)."""
+    lx = lexicon()
+    org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{lx['org_suffix']})"
+    m = re.search(rf"(?:{lx['implementer_label']})\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org})(?![\u4e00-\u9fa5])",
+                  ctx.text[:6000])
+    if not m:
+        return None, -1, -1
+    end = _extend_org(ctx.text, m.end("org"), lx["org_suffix"])
+    return ctx.text[m.start("org"):end], m.start("org"), end
+
+
+_GOAL_ROW = re.compile(r"^[ 　]*年度\s*(?:总体)?\s*(?:绩效)?\s*目标[ 　]*\t(?P<rest>[^\n]*)$", re.M)
+
+
+def read_overall_goal(ctx: Context) -> dict[str, tuple[str, int, int]]:
+    """年度总体目标 of a project form's grid: the 预期目标 and 实际完成情况 texts, as ``goal`` and ``summary``.
+
+    The label row either carries the two headers (the texts are on the next row, under them) or the texts
+    themselves (预期目标 first).
+    """
+    text = ctx.text
+    for m in _GOAL_ROW.finditer(text):
+        head = _cells(text, m.start(), m.end())[1:]
+        ig = next((i for i, (c, _, _) in enumerate(head) if "预期目标" in c), None)
+        ia = next((i for i, (c, _, _) in enumerate(head) if "实际完成" in c), None)
+        if ig is not None or ia is not None:  # headers here, texts on the next row, column under column
+            nxt = text.find("\n", m.end())
+            if nxt < 0:
+                continue
+            end = text.find("\n", nxt + 1)
+            row = _cells(text, nxt + 1, len(text) if end < 0 else end)[1:]
+            lo, mid = ig if ig is not None else 0, ia if ia is not None else len(row)
+            goal = next((cell for cell in row[lo:mid] if cell[0].strip()), None)
+            done = next((cell for cell in row[mid:] if cell[0].strip()), None) if ia is not None else None
+        else:  # the texts on the label's row
+            texts = [cell for cell in head if cell[0].strip()]
+            goal, done = (texts + [None, None])[:2]
+        out = {}
+        for key, cell in (("goal", goal), ("summary", done)):
+            if cell and len(cell[0].strip()) >= 4:
+                out[key] = (cell[0].strip(), cell[1], cell[2])
+        if out:
+            return out
+    return {}
+
+
+def _cells(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """The tab-separated cells of text[start:end] with their offsets."""
+    out, pos = [], start
+    for c in text[start:end].split("\t"):
+        out.append((c, pos, pos + len(c)))
+        pos += len(c) + 1
+    return out
+
+
 def _extend_org(text: str, end: int, suffix: str) -> int:
     """A lazily matched name may stop inside a longer suffix (共青团委|员会): finish the suffix."""
     for s in sorted(suffix.split("|"), key=len, reverse=True):

@@ -42,6 +42,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("department", "单位名称", "text", "", "主管部门或单位全称（部门整体自评填部门名称）"),
     Field("project", "项目名称", "text", "", "项目支出自评填写项目名称；部门整体自评留空"),
+    Field("implementer", "实施单位", "text", "", "项目支出自评填写实施单位；与主管部门相同时可留空"),
     Field("year", "年度", "int", "", "四位年份，如 2023"),
     Field("scope", "评价类型", "scope", "", "下拉选择：部门整体 / 项目支出"),
     Field("budget.initial", "年初预算数", "amount", "万元", "年初批复的预算数"),
@@ -64,6 +65,7 @@ FIELDS: tuple[Field, ...] = (
     Field("staffing.actual", "实有在编人数", "int", "人", "可选"),
     Field("score.total", "自评总分", "score", "分", "填列的自评总分；系统会按指标重新计算"),
     Field("score.grade", "评价等级", "grade", "", "下拉选择：优 / 良 / 中 / 差"),
+    Field("goal", "年度总体目标（预期目标）", "longtext", "", "绩效目标申报表中的年度总体目标"),
     Field("summary", "年度总体目标完成情况", "longtext", "", "概述实际完成情况"),
     Field("problems", "存在的问题", "longtext", "", ""),
     Field("measures", "改进措施", "longtext", "", ""),

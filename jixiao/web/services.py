@@ -229,6 +229,7 @@ def form_to_data(form: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             errors.append(f"年度：“{year_raw}” 不是有效年份")
     data: dict[str, Any] = {
         "department": str(form.get("department") or "").strip() or None,
+        "implementer": str(form.get("implementer") or "").strip() or None,
         "year": year,
         "scope": form.get("scope") if form.get("scope") in ("department", "project") else "project",
         "title": str(form.get("title") or "").strip() or None,
@@ -260,7 +261,7 @@ def form_to_data(form: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if row.get("name"):
             rows.append(row)
     data["indicators"] = rows
-    for key in ("problems", "measures", "summary"):
+    for key in ("goal", "summary", "problems", "measures"):
         v = str(form.get(key) or "").strip()
         if v:
             data[key] = v
