@@ -397,3 +397,49 @@ def test_evaluation_files_and_workbooks_can_be_uploaded(app):
                client.get(f"/api/reports/{rows['自评.json']['id']}").json()["report"]["findings"])
     assert rows["表格.xlsx"]["status"] == "done"
     assert rows["坏的.yaml"]["status"] == "error" and "jixiao-upload" not in rows["坏的.yaml"]["error"]
+
+
+# A project form of our own with 实施单位 and 年度总体目标, to import into 填报.
+OWN_PROJECT_FORM = ("项目支出绩效自评表\n（2023年度）\n项目名称\t妇女技能培训\n"
+                    "主管部门\t南湖区测试局\t实施单位\t南湖区妇女培训中心\n"
+                    "年度总体目标\t开展技能培训20期，培训妇女800人次。\t完成培训21期、830人次。\n"
+                    "年度预算数130.00万元，执行数126.10万元，预算执行率97.00%。\n"
+                    "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\n"
+                    "产出指标\t数量指标\t培训人次\t≥800人次\t830人次\t50\t50\n"
+                    "满意度指标\t服务对象满意度\t学员满意度\t≥90%\t96%\t10\t10\n").encode()
+
+
+def _token(client, path: str = "/fill") -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def test_fill_can_start_from_an_uploaded_file_and_nothing_is_saved_until_save(app):
+    client, _ = client_for(app, "filler")
+    token = _token(client)
+    r = client.post("/fill/import", data={"csrf_token": token},
+                    files={"file": ("去年自评表.txt", OWN_PROJECT_FORM, "text/plain")})
+    assert r.status_code == 200 and 'id="import-notice"' in r.text
+    for shown in ("南湖区妇女培训中心", "开展技能培训20期", "完成培训21期", "培训人次", "学员满意度", "126.1"):
+        assert shown in r.text, shown
+    assert client.get("/api/evaluations").json()["evaluations"] == []  # prefilled, not stored
+    bad = client.post("/fill/import", data={"csrf_token": token}, files={"file": ("x.exe", b"MZ", "text/plain")})
+    assert bad.status_code == 400 and "不支持的文件类型" in bad.text
+    empty = client.post("/fill/import", data={"csrf_token": token}, files={"file": ("空.txt", b"", "text/plain")})
+    assert empty.status_code == 400 and "空文件" in empty.text
+    big = client.post("/fill/import", data={"csrf_token": token},
+                      files={"file": ("大.txt", b"x" * (1024 * 1024 + 1), "text/plain")})
+    assert big.status_code == 413
+    assert client.post("/fill/import", files={"file": ("a.txt", OWN_PROJECT_FORM, "text/plain")}).status_code == 403
+
+
+def test_fill_can_start_from_a_stored_report_of_ones_own_department_only(app):
+    admin, token = client_for(app, "admin")
+    got = upload(admin, token, [("南湖.txt", OWN_REPORT)], region="南湖区")
+    app.state.processor.wait()
+    rid = got["accepted"][0]["id"]
+    assert 'id="fill-from-report"' in admin.get(f"/reports/{rid}").text
+    filler, _ = client_for(app, "filler")
+    page = filler.get(f"/fill/from-report/{rid}")
+    assert page.status_code == 200 and "南湖区测试局" in page.text and 'value="200' in page.text
+    other, _ = client_for(app, "other")
+    assert other.get(f"/fill/from-report/{rid}").status_code == 404

@@ -29,6 +29,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
@@ -602,6 +603,45 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         data = {"department": v.department or "", "scope": "project", "indicators": _blank_indicators()}
         return fill_page(request, v, None, data, None)
 
+    @pages.get("/fill/from-report/{report_id}")
+    async def fill_from_report(request: Request, report_id: int):
+        """A new 填报 prefilled from a stored report's extracted figures (nothing saved until 保存)."""
+        v = viewer(request)
+        report = report_or_404(report_id, v)
+        if report.status != "done" or not report.evaluation_json:
+            raise api_error(400, "报告尚未分析完成或无法读取，不能用于填报")
+        data = services.evaluation_to_fill_data(report.evaluation_json)
+        if v.role == "filler":
+            data["department"] = v.department or data.get("department")
+        return fill_page(request, v, None, data, None, notice=f"已从报告“{report.file_name}”导入，请核对后保存。")
+
+    @pages.post("/fill/import")
+    async def fill_import(request: Request):
+        """A new 填报 prefilled from an uploaded file: the 填报模板, an evaluation file, last year's form or report."""
+        v = viewer(request)
+        _refuse_huge(request, max_bytes)
+        form = await checked_form(request)
+        f = form.get("file")
+        name = f.filename if isinstance(f, UploadFile) else None
+        reason = check_file_name(name)
+        status = 400
+        if reason is None:
+            blob = await f.read(max_bytes + 1)
+            if len(blob) > max_bytes:
+                reason, status = f"文件过大，上限 {max_upload_mb:g} MB", 413
+            elif not blob:
+                reason = "空文件"
+            else:
+                result, _ = await run_in_threadpool(services.analyse_bytes, name, blob)
+                reason = result.get("error")
+        if reason:
+            return page(request, "fill_list.html", nav="fill", forms=store.evaluations(v), status_code=status,
+                        errors=[f"{name or '文件'}：{reason}"])
+        data = services.evaluation_to_fill_data(result.get("evaluation") or {})
+        if v.role == "filler":
+            data["department"] = v.department or data.get("department")
+        return fill_page(request, v, None, data, None, notice=f"已从文件“{name}”导入，请核对后保存。")
+
     @pages.get("/fill/{evaluation_id}")
     async def fill_edit(request: Request, evaluation_id: int):
         v = viewer(request)
@@ -609,12 +649,12 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         return fill_page(request, v, form.id, form.data, form.framework)
 
     def fill_page(request: Request, v: Viewer, evaluation_id: int | None, data: dict, framework: str | None,
-                  errors: list[str] | None = None, status_code: int = 200):
+                  errors: list[str] | None = None, status_code: int = 200, notice: str | None = None):
         paths = library.paths()
         scored = services.score_data(data, framework, paths) if data.get("indicators") or data.get("budget") else {}
         return page(request, "fill.html", nav="fill", evaluation_id=evaluation_id, data=data, framework=framework,
                     frameworks=services.frameworks(paths), scored=scored, errors=errors or [], status_code=status_code,
-                    lock_department=v.role == "filler")
+                    lock_department=v.role == "filler", notice=notice)
 
     @pages.post("/fill/score")
     async def fill_score(request: Request):

@@ -277,6 +277,32 @@ def _getlist(form: Mapping[str, Any], key: str) -> list[Any]:
     return list(v) if isinstance(v, list | tuple) else [v]
 
 
+#: What the 填报 form holds (see ``form_to_data``): a report's evaluation is cut down to these to prefill it.
+FILL_KEYS = ("department", "implementer", "year", "scope", "title", "goal", "summary", "problems", "measures")
+
+
+def evaluation_to_fill_data(ev: Mapping[str, Any]) -> dict[str, Any]:
+    """An extracted evaluation (``evaluation_to_json`` shape) → the data of a new 填报 form, prefilled.
+
+    The 填报人 starts from what a report (or last year's form, or a filled template) says and edits it; only
+    the fields the form shows are carried over, and nothing is saved until the form is.
+    """
+    data: dict[str, Any] = {k: ev[k] for k in FILL_KEYS if ev.get(k) not in (None, "")}
+    if not data.get("title"):
+        projects = ev.get("projects") or []
+        if data.get("scope") == "project" and projects and projects[0].get("name"):
+            data["title"] = projects[0]["name"]
+    data.setdefault("scope", "project")
+    budget = ev.get("budget") or {}
+    data["budget"] = {k: dec(budget[k]) for k in FORM_BUDGET_FIELDS if budget.get(k) is not None}
+    total = (ev.get("score") or {}).get("total")
+    data["score"] = {"total": dec(total)} if total is not None else {}
+    data["indicators"] = [{f: (dec(row[f]) if f in ("weight", "score") else row[f])
+                           for f in INDICATOR_FIELDS if row.get(f) not in (None, "")}
+                          for row in ev.get("indicators") or [] if row.get("name")]
+    return data
+
+
 def data_to_evaluation(data: Mapping[str, Any]) -> Evaluation:
     """An evaluation-file dict → Evaluation via :mod:`jixiao.evalfile` (the same reader the CLI uses)."""
     data = dict(data, indicators=[r for r in data.get("indicators") or () if (r.get("name") or "").strip()])
