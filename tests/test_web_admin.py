@@ -18,9 +18,9 @@ pytest.importorskip("alembic")
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import inspect, text  # noqa: E402
 
-from jixiao.store import Store  # noqa: E402
+from jixiao.store import Store, Viewer  # noqa: E402
 from jixiao.store.db import MIGRATIONS  # noqa: E402
-from jixiao.web import create_app  # noqa: E402
+from jixiao.web import create_app, services  # noqa: E402
 from tests.conftest import assert_error_shape, client_for, reset_pg  # noqa: E402
 
 PG_URL = os.environ.get("JIXIAO_TEST_PG_URL")
@@ -344,6 +344,9 @@ def test_demo_seeds_the_department_directory(tmp_path):
     depts = {d.name: d for d in store.departments()}
     assert set(depts) == {name for name, _ in DEMO_DEPARTMENTS}
     assert depts["西山区妇女联合会"].dept_type == "群团组织" and depts["东湖区教育局"].dept_type == "政府部门"
+    # the sample reports are filed under the same vocabulary as the directory and `jixiao batch --summary`
+    reports = store.reports(Viewer(id=0, name="admin", role="admin"))
+    assert {r.dept_type for r in reports} <= set(services.dept_types())
     store.dispose()
 
 

@@ -115,6 +115,11 @@ class TextBuilder:
         self.tables: list[Table] = []
         self.page_starts: list[int] = []
 
+    @property
+    def length(self) -> int:
+        """Characters added so far: the offset the next paragraph or table will start at."""
+        return self._len
+
     def _add(self, s: str) -> int:
         start = self._len
         self._parts.append(s)
@@ -133,8 +138,8 @@ class TextBuilder:
         self._add(text.rstrip("\n") + "\n\n")
 
     def table(self, grid: list[list[str | None]], page: int | None = None, name: str | None = None,
-              merges: dict[tuple[int, int], tuple[int, int]] | None = None) -> None:
-        """Add a table.
+              merges: dict[tuple[int, int], tuple[int, int]] | None = None) -> tuple[int, ...]:
+        """Add a table; returns the text offset at which each of its rows starts.
 
         ``grid`` holds the cell text at each position, with ``None`` for positions
         covered by a merge whose origin is elsewhere. ``merges`` maps an origin
@@ -146,6 +151,7 @@ class TextBuilder:
         filled: list[list[str]] = [[""] * ncols for _ in range(nrows)]
         cells: list[Cell] = []
         tstart = self._len
+        row_starts: list[int] = []
         for (r0, c0), (rs, cs) in merges.items():
             v = _clean_cell(grid[r0][c0] or "")
             for r in range(r0, min(nrows, r0 + rs)):
@@ -164,6 +170,7 @@ class TextBuilder:
                 line_cells.append(v)
             # build the line, recording spans
             offset = self._len
+            row_starts.append(offset)
             pieces = []
             for c, v in enumerate(line_cells):
                 if c:
@@ -178,6 +185,7 @@ class TextBuilder:
         self._add("\n")
         self.tables.append(Table(rows=tuple(tuple(r) for r in filled), cells=tuple(cells), start=tstart,
                                  end=self._len, page=page, name=name))
+        return tuple(row_starts)
 
     def build(self, name: str, fmt: str, meta: dict | None = None, **kw) -> Document:
         return Document(name=name, text="".join(self._parts), format=fmt, tables=tuple(self.tables),

@@ -1003,7 +1003,7 @@ def _emit_para(b: TextBuilder, lines: list[_Line], left: float, right: float, co
         prev = ln
     if not parts:
         return
-    base = b._len  # noqa: SLF001 - the builder's running length is where this paragraph starts
+    base = b.length  # where this paragraph starts
     b.para("".join(parts))
     confs.extend((s + base, e + base, c) for s, e, c in spans)
 

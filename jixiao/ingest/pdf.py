@@ -370,7 +370,7 @@ def _emit(b: TextBuilder, blocks: list[_Block], carry: _Carry | None, page_no: i
         first = blocks[0].text
         sep = " " if _LATIN.match(carry.text[-1:]) and _LATIN.match(first[:1]) else ""
         # this page starts inside the carried paragraph, once that is added
-        b.page_starts.append(b._len + len(carry.text) + len(sep))
+        b.page_starts.append(b.length + len(carry.text) + len(sep))
         if len(blocks) == 1 and blocks[0].runs_on:  # the whole page is one paragraph running on
             return carry._replace(text=carry.text + sep + first)
         b.para(carry.text + sep + first)
@@ -408,11 +408,9 @@ def _flush(b: TextBuilder, carry: _Carry | None) -> None:
         b.para(carry.text)
         return
     _bbox, grid, merges = carry.table
-    before = len(b._parts)
-    b.table(grid, page=carry.page, merges=merges)
-    rows = b._parts[before:]
-    for r in carry.breaks:  # one part per row: the offset of row r is the length of the rows before it
-        b.page_starts.append(b.tables[-1].start + sum(len(part) for part in rows[:r]))
+    row_starts = b.table(grid, page=carry.page, merges=merges)
+    for r in carry.breaks:  # the page starts at the first row printed on it
+        b.page_starts.append(row_starts[r])
 
 
 def _continues(prev: tuple, nxt: tuple) -> bool:
