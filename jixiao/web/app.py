@@ -7,6 +7,7 @@ through :mod:`jixiao.web.services` to the pipeline, scoring and render modules.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import logging
 import os
@@ -278,6 +279,19 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         request.state.user = user
         return user, None, 200
 
+    async def read_upload(f: UploadFile) -> tuple[str, bytes, str | None, int]:
+        """(name, bytes, refusal reason or None, HTTP status of the refusal) of one uploaded file."""
+        name = f.filename or ""
+        reason = check_file_name(name)
+        if reason is not None:
+            return name, b"", reason, 400
+        data = await f.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            return name, b"", f"文件过大，上限 {max_upload_mb:g} MB", 413
+        if not data:
+            return name, b"", "空文件", 400
+        return name, data, None, 200
+
     async def accept_uploads(request: Request, files: list[Any], v: Viewer, *, region: str | None,
                              year: str | None, dept_type: str | None) -> tuple[str, list[dict], list[dict]]:
         batch = uuid.uuid4().hex[:12]
@@ -287,27 +301,16 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         for f in files:
             if not isinstance(f, UploadFile):
                 continue
-            name = f.filename or ""
-            reason = check_file_name(name)
-            if reason is None:
-                data = await f.read(max_bytes + 1)
-                if len(data) > max_bytes:
-                    reason = f"文件过大，上限 {max_upload_mb:g} MB"
-                    rejected.append({"file": name, "error": reason, "status": 413})
-                    continue
-                if not data:
-                    rejected.append({"file": name, "error": "空文件", "status": 400})
-                    continue
-                import hashlib
-
-                rid = store.add_report(file_name=name, sha256=hashlib.sha256(data).hexdigest(), data=data,
-                                       batch=batch, department=v.department if v.role == "filler" else None,
-                                       region=(region or "").strip() or v.region, year=year_int,
-                                       dept_type=(dept_type or "").strip() or None, uploaded_by=v.id)
-                processor.submit(rid, keep_department=v.role == "filler")
-                accepted.append({"id": rid, "file": name})
-            else:
-                rejected.append({"file": name, "error": reason, "status": 400})
+            name, data, reason, status = await read_upload(f)
+            if reason is not None:
+                rejected.append({"file": name, "error": reason, "status": status})
+                continue
+            rid = store.add_report(file_name=name, sha256=hashlib.sha256(data).hexdigest(), data=data,
+                                   batch=batch, department=v.department if v.role == "filler" else None,
+                                   region=(region or "").strip() or v.region, year=year_int,
+                                   dept_type=(dept_type or "").strip() or None, uploaded_by=v.id)
+            processor.submit(rid, keep_department=v.role == "filler")
+            accepted.append({"id": rid, "file": name})
         return batch, accepted, rejected
 
     def report_or_404(report_id: int, v: Viewer, full: bool = True):
@@ -622,18 +625,11 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
         _refuse_huge(request, max_bytes)
         form = await checked_form(request)
         f = form.get("file")
-        name = f.filename if isinstance(f, UploadFile) else None
-        reason = check_file_name(name)
-        status = 400
+        name, blob, reason, status = await read_upload(f) if isinstance(f, UploadFile) else ("", b"", "请选择文件", 400)
+        result: dict[str, Any] = {}
         if reason is None:
-            blob = await f.read(max_bytes + 1)
-            if len(blob) > max_bytes:
-                reason, status = f"文件过大，上限 {max_upload_mb:g} MB", 413
-            elif not blob:
-                reason = "空文件"
-            else:
-                result, _ = await run_in_threadpool(services.analyse_bytes, name, blob)
-                reason = result.get("error")
+            result, _ = await run_in_threadpool(services.analyse_bytes, name, blob)
+            reason, status = result.get("error"), 400
         if reason:
             return page(request, "fill_list.html", nav="fill", forms=store.evaluations(v), status_code=status,
                         errors=[f"{name or '文件'}：{reason}"])
