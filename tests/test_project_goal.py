@@ -94,3 +94,12 @@ def test_the_web_filling_form_keeps_both():
     assert errors == []
     ev = data_to_evaluation(data)
     assert (ev.implementer, ev.goal, ev.summary) == ("某某县农业技术推广中心", GOAL, DONE)
+
+
+def test_names_end_where_the_next_label_starts_when_spaces_are_lost():
+    # OCR of an unruled form line drops the spaces between Chinese words
+    text = ("项目支出绩效自评表\n（2023年度）\n项目名称农业技术推广补助项目级次一级□二级□\n"
+            "主管部门某某县农业农村局实施单位某某县农业技术推广中心\n")
+    _, ev = _extract(text)
+    assert ev.department == "某某县农业农村局" and ev.implementer == "某某县农业技术推广中心"
+    assert [p.name for p in ev.projects] == ["农业技术推广补助"]

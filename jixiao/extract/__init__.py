@@ -11,7 +11,7 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from jixiao.extract.collect import Context
+from jixiao.extract.collect import Context, lexicon
 from jixiao.extract.forms import read_indicator_lists, read_mof_funds, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
     read_department,
@@ -124,7 +124,8 @@ def extract(doc: Document) -> Evaluation:
         scope = "project"
     if scope == "project" and not projects:
         # a project self-evaluation lists its one project with the document's figures
-        pm = re.search(r"项目名称\s*[:：]?\s*(?P<name>[^\s□，,。；]+)", ctx.text)
+        labels = lexicon()["form_labels"]
+        pm = re.search(rf"项目名称\s*[:：]?\s*(?P<name>[^\s□，,。；]+?)(?=(?:{labels})|[\s□，,。；]|$)", ctx.text)
         if pm:
             b = found.budget
             projects.append(Project(name=pm.group("name"), budget=b.get("adjusted"), executed=b.get("executed"),

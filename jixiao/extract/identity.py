@@ -35,7 +35,8 @@ def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, i
     org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{suffix})"
     text = ctx.text
     # 1. a labelled line: 单位名称 / 部门名称（公章）/ 主管部门
-    for m in re.finditer(rf"{lx['org_label']}\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org})(?![\u4e00-\u9fa5])", text[:6000]):
+    end = _name_end(lx)
+    for m in re.finditer(rf"{lx['org_label']}\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org}){end}", text[:6000]):
         return m.group("org"), m.start("org"), m.end("org")
     # 2. the title: "XX 2022 年部门整体支出绩效自评报告"
     if title:
@@ -51,11 +52,16 @@ def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, i
     return None, -1, -1
 
 
+def _name_end(lx: dict) -> str:
+    """Where a name on a form line ends: at anything but a Chinese character, or where the next label starts."""
+    return rf"(?=(?:{lx['form_labels']})|(?![\u4e00-\u9fa5]))"
+
+
 def read_implementer(ctx: Context) -> tuple[str | None, int, int]:
     """实施单位 of a project form: the organisation after its label (lexicon ``implementer_label``)."""
     lx = lexicon()
     org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{lx['org_suffix']})"
-    m = re.search(rf"(?:{lx['implementer_label']})\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org})(?![\u4e00-\u9fa5])",
+    m = re.search(rf"(?:{lx['implementer_label']})\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org}){_name_end(lx)}",
                   ctx.text[:6000])
     if not m:
         return None, -1, -1
