@@ -5,7 +5,7 @@ Engines (chosen by ``opts["ocr_engine"]``, ``$JIXIAO_OCR_ENGINE`` or the default
 * ``rapidocr`` (default when installed, ``pip install jixiao[ocr]``): ``rapidocr-onnxruntime`` from PyPI,
   whose PP-OCRv4 ONNX models ship inside the wheel. The most accurate on Chinese print (see docs/ocr.md).
 * ``tesseract``: the Debian ``tesseract-ocr`` binary with ``tesseract-ocr-chi-sim``, called once per few pages
-  with TSV output (word boxes, 0-100 confidences). About 1.2× faster, less accurate on dense Chinese narrative.
+  with TSV output (word boxes, 0-100 confidences). Less accurate on dense Chinese narrative, and no faster.
 
 Nothing is downloaded at run time by either.
 
