@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 import sys
 from enum import IntEnum
@@ -27,6 +28,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "JIXIAO"},
 )
+
+
+#: Verbs that read their files one after another in this process: OCR may use every core for each page.
+#: ``batch`` runs one process per core and ``serve`` shares the machine with its requests: one thread each.
+SEQUENTIAL_VERBS = frozenset({"extract", "check", "score", "report"})
+
+
+@app.callback()
+def _group(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand in SEQUENTIAL_VERBS:
+        os.environ.setdefault("JIXIAO_OCR_THREADS", str(os.cpu_count() or 1))
 
 
 class Exit(IntEnum):

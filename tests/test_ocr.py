@@ -500,3 +500,22 @@ def test_rapidocr_lines_detect_on_a_reduced_copy_and_map_boxes_back(monkeypatch)
     assert item[1:3] == ["12", 0.98] and item[4] == ["1", "2"]
     box = np.asarray(item[0])
     assert np.allclose(box[0], [282.8, 565.6], atol=2) and np.allclose(box[2], [1414, 678.7], atol=2)
+
+
+def test_one_file_verbs_let_ocr_use_every_core_and_batch_does_not(monkeypatch, tmp_path):
+    import os
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    monkeypatch.delenv("JIXIAO_OCR_THREADS", raising=False)  # restored after the test
+    p = tmp_path / "r.txt"
+    p.write_text("某某局2023年度部门整体支出绩效自评报告\n全年预算数100.00万元。\n", encoding="utf-8")
+    CliRunner().invoke(app, ["batch", str(p), "--out", str(tmp_path / "out.db")])
+    assert "JIXIAO_OCR_THREADS" not in os.environ
+    CliRunner().invoke(app, ["extract", str(p), "--format", "json"])
+    assert os.environ["JIXIAO_OCR_THREADS"] == str(os.cpu_count() or 1)
+    monkeypatch.setenv("JIXIAO_OCR_THREADS", "1")  # an explicit setting is kept
+    CliRunner().invoke(app, ["check", str(p)])
+    assert os.environ["JIXIAO_OCR_THREADS"] == "1"
