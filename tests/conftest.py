@@ -13,6 +13,27 @@ if str(ROOT) not in sys.path:
 
 CORPUS = Path(__import__("os").environ.get("JIXIAO_CORPUS", ROOT.parent / "shared" / "corpus"))
 
+# A report of our own: 150.00 / 200.00 is 75.00 %, not the 95.00 % it states (web and browser tests).
+OWN_REPORT = """南湖区测试局2023年度部门整体支出绩效自评报告
+
+一、部门整体收支情况
+
+全年预算数200.00万元，执行数150.00万元，完成预算的95.00%。
+
+二、自评结论
+
+本部门2023年度绩效自评得分90.00分，等级为“优”。
+"""
+
+# A project form of our own with 实施单位 and 年度总体目标 (tab grid, as a digital 自评表 reads), to start a 填报 from.
+OWN_PROJECT_FORM = ("项目支出绩效自评表\n（2023年度）\n项目名称\t妇女技能培训\n"
+                    "主管部门\t南湖区测试局\t实施单位\t南湖区妇女培训中心\n"
+                    "年度总体目标\t开展技能培训20期，培训妇女800人次。\t完成培训21期、830人次。\n"
+                    "年度预算数130.00万元，执行数126.10万元，预算执行率97.00%。\n"
+                    "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\n"
+                    "产出指标\t数量指标\t培训人次\t≥800人次\t830人次\t50\t50\n"
+                    "满意度指标\t服务对象满意度\t学员满意度\t≥90%\t96%\t10\t10\n")
+
 
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:

@@ -18,24 +18,14 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 playwright_api = pytest.importorskip("playwright.sync_api")
 
+from tests.conftest import OWN_PROJECT_FORM, OWN_REPORT  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 SEED_001 = CORPUS / "001_c9021f7b19f56ffc.txt"
 PASSWORD = "browser-pass-1"
-
-# Our own report with a wrong execution rate (150.00 / 200.00 = 75.00 %, stated 95.00 %).
-OWN_REPORT = """南湖区测试局2023年度部门整体支出绩效自评报告
-
-一、部门整体收支情况
-
-全年预算数200.00万元，执行数150.00万元，完成预算的95.00%。
-
-二、自评结论
-
-本部门2023年度绩效自评得分90.00分，等级为“优”。
-"""
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
@@ -191,14 +181,6 @@ def test_fill_in_score_updates_as_you_type(server, page):
     assert "已保存" in page.content()
 
 
-# A project form of our own (tab grid, as a digital 自评表 reads) to start a 填报 from.
-OWN_PROJECT_FORM = ("项目支出绩效自评表\n（2024年度）\n项目名称\t巾帼创业培训\n"
-                    "主管部门\t南湖区测试局\t实施单位\t南湖区巾帼创业服务中心\n"
-                    "年度总体目标\t举办创业培训10期，扶持创业项目30个。\t举办11期，扶持项目32个。\n"
-                    "年度预算数80.00万元，执行数76.00万元，预算执行率95.00%。\n"
-                    "一级指标\t二级指标\t三级指标\t年度指标值\t实际完成值\t分值\t得分\n"
-                    "产出指标\t数量指标\t培训期数\t≥10期\t11期\t45\t45\n"
-                    "满意度指标\t服务对象满意度\t学员满意度\t≥90%\t95%\t45\t45\n")
 
 
 def test_fill_starts_from_an_imported_form_then_saves_and_exports(server, page, tmp_path):
@@ -210,11 +192,11 @@ def test_fill_starts_from_an_imported_form_then_saves_and_exports(server, page, 
     page.set_input_files("#import-form input[type=file]", str(path))
     page.click("#import-form button[type=submit]")
     page.locator("#import-notice").wait_for()
-    assert page.input_value("input[name=implementer]") == "南湖区巾帼创业服务中心"
-    assert page.input_value("input[name='budget.executed']") == "76"
-    assert "扶持创业项目30个" in page.input_value("textarea[name=goal]")
+    assert page.input_value("input[name=implementer]") == "南湖区妇女培训中心"
+    assert page.input_value("input[name='budget.executed']") == "126.1"
+    assert "培训妇女800人次" in page.input_value("textarea[name=goal]")
     names = page.locator("#ind-table input[name='ind.name']")
-    assert "培训期数" in [names.nth(i).input_value() for i in range(names.count())]
+    assert "培训人次" in [names.nth(i).input_value() for i in range(names.count())]
     page.locator("#live-total").wait_for()  # scored from the imported figures before anything is saved
     page.click("button[type=submit]")
     page.wait_for_url("**/fill/*?saved=1")
@@ -225,7 +207,7 @@ def test_fill_starts_from_an_imported_form_then_saves_and_exports(server, page, 
     import openpyxl
 
     cells = [c.value for row in openpyxl.load_workbook(saved).active.iter_rows() for c in row if c.value]
-    assert "南湖区巾帼创业服务中心" in cells and any("扶持创业项目30个" in str(v) for v in cells)
+    assert "南湖区妇女培训中心" in cells and any("培训妇女800人次" in str(v) for v in cells)
 
 
 def test_compare_page_draws_charts(server, page):
