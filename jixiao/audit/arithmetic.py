@@ -70,6 +70,16 @@ def _sum_finding(ctx: Context, code: str, what: str, total: Term, parts: Sequenc
     return ctx.ocr_downgrade(f)
 
 
+def _budget_identity(ctx: Context, code: str, what: str, total: str, parts: Sequence[str]) -> Iterator[Finding]:
+    """A Budget identity ``total = Σ parts`` (slot names), checked when every slot is stated."""
+    terms = [_b(ctx, name) for name in (total, *parts)]
+    if any(t is None for t in terms):
+        return
+    f = _sum_finding(ctx, code, what, terms[0], terms[1:])
+    if f:
+        yield f
+
+
 def _b(ctx: Context, name: str) -> Term | None:
     v = getattr(ctx.ev.budget, name)
     return None if v is None else (f"budget.{name}", _BUDGET_LABELS.get(name, name), v)
@@ -113,26 +123,14 @@ def budget_split(ctx: Context) -> Iterator[Finding]:
       source="基本支出由人员经费和日常公用经费构成（政府收支分类、部门决算）；scoring-rules.md §5 seed 003")
 def basic_split(ctx: Context) -> Iterator[Finding]:
     """人员经费 + 日常公用经费 must equal 基本支出 (within half a unit per term)."""
-    b = ctx.ev.budget
-    if b.basic is None or b.personnel is None or b.public is None:
-        return
-    f = _sum_finding(ctx, "JX102", "人员经费与日常公用经费之和与基本支出不符",
-                     _b(ctx, "basic"), [_b(ctx, "personnel"), _b(ctx, "public")])
-    if f:
-        yield f
+    yield from _budget_identity(ctx, "JX102", "人员经费与日常公用经费之和与基本支出不符", "basic", ("personnel", "public"))
 
 
 @rule("JX103", "年初预算 + 调整数 = 调整后预算", severity="error",
       source="财预〔2013〕53号 附件2 预算调整率的定义（调整数 = 调整后 − 年初）；scoring-rules.md §5 seed 004")
 def adjustment_sum(ctx: Context) -> Iterator[Finding]:
     """年初预算 + 调整数 (调增为正、调减为负) must equal the 调整后 budget."""
-    b = ctx.ev.budget
-    if b.initial is None or b.adjustment is None or b.adjusted is None:
-        return
-    f = _sum_finding(ctx, "JX103", "年初预算加调整数与调整后预算不符",
-                     _b(ctx, "adjusted"), [_b(ctx, "initial"), _b(ctx, "adjustment")])
-    if f:
-        yield f
+    yield from _budget_identity(ctx, "JX103", "年初预算加调整数与调整后预算不符", "adjusted", ("initial", "adjustment"))
 
 
 _FUNDING_LABELS = {"general_public": "一般公共预算", "gov_fund": "政府性基金预算",

@@ -256,11 +256,14 @@ class _V:
                 out.append(s)
         return tuple(out)
 
-    def choice(self, node: yaml.Node, key: str, choices: tuple[str, ...] | list[str]) -> str | None:
+    def choice(self, node: yaml.Node, key: str, choices: tuple[str, ...] | list[str],
+               unknown: str = "'{s}' 不是可选值 {choices}") -> str | None:
+        """A string among ``choices``; otherwise the ``unknown`` message with the closest choice as a hint."""
         s = self.string(node, key)
         if s is not None and s not in choices:
             hint = difflib.get_close_matches(s, list(choices), n=1)
-            self.err(node, key, f"'{s}' 不是可选值 {', '.join(choices)}" + (f"（是否为 '{hint[0]}'？）" if hint else ""))
+            self.err(node, key, unknown.format(s=s, choices=", ".join(choices))
+                     + (f"（是否为 '{hint[0]}'？）" if hint else ""))
             return None
         return s
 
@@ -472,12 +475,7 @@ def _param(v: _V, node: yaml.Node, where: str, p: Any, ratios: Mapping[str, Rati
     if t == "words":
         return v.words(node, where)
     if t == "ratio":
-        s = v.string(node, where)
-        if s is not None and s not in ratios:
-            hint = difflib.get_close_matches(s, list(ratios), n=1)
-            v.err(node, where, f"比率 '{s}' 未在 ratios 中定义" + (f"（是否为 '{hint[0]}'？）" if hint else ""))
-            return None
-        return s
+        return v.choice(node, where, list(ratios), unknown="比率 '{s}' 未在 ratios 中定义")
     if t == "quarter_targets":
         m = v.mapping(node, where, {"1", "2", "3", "4"})
         return {int(k): v.number(val, f"{where}.{k}") for k, (_, val) in m.items()}

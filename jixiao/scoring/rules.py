@@ -405,20 +405,25 @@ _P_RATIO = Param("ratio", help="框架 ratios 中的比率名；省略时取指�
 _P_TARGET = Param("number", help="目标值（比率时为百分数，默认 100）")
 
 
-@rule_kind("proportional", "正向指标按比例得分（实际/目标，封顶）", ratio=_P_RATIO, target=_P_TARGET)
-def proportional(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
+def _against_target(ctx: Ctx, p: Mapping[str, Any], kind: str, core: Any, *verdict: str) -> Outcome:
+    """An actual value scored against its target by ``core(w, a, t) -> (score, formula)``."""
     got = _value_and_target(ctx, p)
     if got is None:
-        return _missing(ctx, "proportional", "实际值或目标值")
+        return _missing(ctx, kind, "实际值或目标值")
     a, t, inputs, labels = got
     w = ctx.weight
-    s, formula = _prop_core(w, ctx.fw, a, t)
+    s, formula = core(w, a, t)
 
     def explain() -> tuple[str, str]:
         a_txt, t_txt, label = labels()
-        return formula(a_txt, t_txt), _verdict(w, s, label, "按比例")
+        return formula(a_txt, t_txt), _verdict(w, s, label, *verdict)
 
-    return Outcome(s, "proportional", inputs, None, None, True, [], explain)
+    return Outcome(s, kind, inputs, None, None, True, [], explain)
+
+
+@rule_kind("proportional", "正向指标按比例得分（实际/目标，封顶）", ratio=_P_RATIO, target=_P_TARGET)
+def proportional(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
+    return _against_target(ctx, p, "proportional", lambda w, a, t: _prop_core(w, ctx.fw, a, t), "按比例")
 
 
 @rule_kind("reverse", "反向指标（实际 ≤ 目标得满分，否则 w×t/a，或线性到 2t 为零）",
@@ -426,18 +431,8 @@ def proportional(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
            variant=Param("choice", default="ratio", choices=("ratio", "linear"),
                          help="ratio: w×t/a（填报说明）；linear: w×(1−(a−t)/t)，a≥2t 为 0（S7）"))
 def reverse(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
-    got = _value_and_target(ctx, p)
-    if got is None:
-        return _missing(ctx, "reverse", "实际值或目标值")
-    a, t, inputs, labels = got
-    w = ctx.weight
-    s, formula = _reverse_core(w, ctx.fw, a, t, p.get("variant") or "ratio")
-
-    def explain() -> tuple[str, str]:
-        a_txt, t_txt, label = labels()
-        return formula(a_txt, t_txt), _verdict(w, s, label)
-
-    return Outcome(s, "reverse", inputs, None, None, True, [], explain)
+    variant = p.get("variant") or "ratio"
+    return _against_target(ctx, p, "reverse", lambda w, a, t: _reverse_core(w, ctx.fw, a, t, variant))
 
 
 @rule_kind("equal", "等于型指标（目标为 0 时实际 ≤ 0 得满分，否则按正向计）", ratio=_P_RATIO, target=_P_TARGET)
