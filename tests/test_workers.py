@@ -1,0 +1,55 @@
+"""The bounded-worker primitive: results, exceptions, time and memory limits, no orphans."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from jixiao.workers import Limits, WorkerMemory, WorkerTimeout, run_limited
+
+
+def _add(a, b):
+    return a + b
+
+
+def _boom():
+    raise ValueError("坏文件")
+
+
+def _sleep(s):
+    time.sleep(s)
+    return "late"
+
+
+def _hog():
+    blocks = []
+    while True:
+        blocks.append(bytearray(64 * 1024 * 1024))
+
+
+def _pid():
+    return os.getpid()
+
+
+def test_result_comes_back_from_another_process():
+    assert run_limited(_add, 2, 3) == 5
+    assert run_limited(_pid) != os.getpid()
+
+
+def test_exception_is_reraised_in_the_parent():
+    with pytest.raises(ValueError, match="坏文件"):
+        run_limited(_boom)
+
+
+def test_timeout_kills_the_child():
+    t0 = time.monotonic()
+    with pytest.raises(WorkerTimeout, match="超时"):
+        run_limited(_sleep, 30, limits=Limits(seconds=0.5))
+    assert time.monotonic() - t0 < 10
+
+
+def test_memory_budget_stops_a_hog():
+    with pytest.raises(WorkerMemory):
+        run_limited(_hog, limits=Limits(seconds=60, memory_mb=256))
