@@ -39,7 +39,7 @@ __all__ = ["EvaluationFileError", "load_evaluation_file", "parse_evaluation", "e
 BUDGET_KEYS = (*BUDGET_FIELDS, "initial_basic", "initial_project", "public_initial", "public_adjusted")
 INDICATOR_TEXT = ("name", "level1", "level2", "target", "actual", "deviation", "nature", "project")
 INDICATOR_NUM = ("weight", "score", "level1_weight", "level2_weight")
-TOP_TEXT = ("doc", "department", "implementer", "title", "form", "problems", "measures", "summary", "goal",
+TOP_TEXT = ("doc", "department", "implementer", "supervisor", "title", "form", "problems", "measures", "summary", "goal",
             "signed_date")
 IGNORED = ("inconsistencies", "notes", "evidence", "framework")
 TOP_KEYS = {*TOP_TEXT, "year", "scope", "budget", "funding", "projects", "indicators", "score", "staffing",
@@ -298,7 +298,7 @@ def _breakdowns(r: _Reader, node: yaml.Node) -> list[Breakdown]:
 def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
     """The file shape of an evaluation (Decimals kept; empty sections left out)."""
     out: dict[str, Any] = {"doc": ev.doc}
-    for key in ("department", "implementer", "year", "scope", "title", "form"):
+    for key in ("department", "implementer", "supervisor", "year", "scope", "title", "form"):
         if getattr(ev, key) is not None:
             out[key] = getattr(ev, key)
     budget = {k: getattr(ev.budget, k) for k in BUDGET_KEYS if getattr(ev.budget, k) is not None}

@@ -187,7 +187,8 @@ class Evaluation:
 
     doc: str
     department: str | None = None
-    implementer: str | None = None  # 实施单位 of a project (the 主管部门 is ``department``)
+    implementer: str | None = None  # 实施单位 of a project as written on its form
+    supervisor: str | None = None  # 主管部门 of a project form when it is not the reporting unit itself
     year: int | None = None
     scope: Scope | None = None
     title: str | None = None

@@ -37,7 +37,9 @@ def _extract(text: str, name: str = "form.txt"):
 
 def test_implementer_is_read_after_its_label_with_evidence():
     doc, ev = _extract(TEXT_FORM)
-    assert ev.department == "某某县农业农村局" and ev.implementer == "某某县农业技术推广中心"
+    # the reporting unit is the one that carries the project out; its 主管部门 is kept beside it
+    assert ev.department == "某某县农业技术推广中心" and ev.implementer == "某某县农业技术推广中心"
+    assert ev.supervisor == "某某县农业农村局"
     e = ev.evidence["implementer"]
     assert doc.text[e.start:e.end] == "某某县农业技术推广中心"
 
@@ -101,5 +103,5 @@ def test_names_end_where_the_next_label_starts_when_spaces_are_lost():
     text = ("项目支出绩效自评表\n（2023年度）\n项目名称农业技术推广补助项目级次一级□二级□\n"
             "主管部门某某县农业农村局实施单位某某县农业技术推广中心\n")
     _, ev = _extract(text)
-    assert ev.department == "某某县农业农村局" and ev.implementer == "某某县农业技术推广中心"
+    assert ev.supervisor == "某某县农业农村局" and ev.implementer == "某某县农业技术推广中心"
     assert [p.name for p in ev.projects] == ["农业技术推广补助"]

@@ -11,19 +11,14 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from jixiao.extract.collect import Context, lexicon
-from jixiao.extract.forms import read_indicator_lists, read_mof_funds, read_mof_text_form, read_tab_tables
+from jixiao.extract.collect import Context
+from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
-    read_department,
-    read_implementer,
     read_overall_goal,
-    read_scope,
     read_score_statements,
     read_sections,
     read_signed_date,
-    read_title,
     read_title_form,
-    read_year,
 )
 from jixiao.extract.narrative import (
     Found,
@@ -33,6 +28,16 @@ from jixiao.extract.narrative import (
     read_budget,
     read_expense_lists,
     read_ratios,
+)
+from jixiao.extract.tables import read_funds_block, read_grid_indicators
+from jixiao.extract.unit import (
+    read_department,
+    read_implementer,
+    read_project_name,
+    read_scope,
+    read_supervisor,
+    read_title,
+    read_year,
 )
 from jixiao.ingest.base import Document
 from jixiao.model import (
@@ -55,11 +60,12 @@ def extract(doc: Document) -> Evaluation:
     title, title_pos = read_title(ctx)
 
     # 1. structured regions
-    funds = read_mof_funds(ctx)
+    funds = read_funds_block(ctx)
     mof = read_mof_text_form(ctx)
     if funds is not None:
-        mof = {"indicators": [], **(mof or {}), **funds}
+        mof = {"indicators": [], **(mof or {})}
     tab_indicators, tab_extra = read_tab_tables(ctx)
+    grid_indicators = read_grid_indicators(ctx)
     find_project_sections(ctx)
     list_indicators = read_indicator_lists(ctx)
 
@@ -67,26 +73,18 @@ def extract(doc: Document) -> Evaluation:
     moved: dict[str, str] = {}
     found = Found()
     form = None
-    if mof is not None:
+    if funds is not None:
         form = "mof-project"
-        if "exec_rate" in mof or "exec_weight" in mof:
-            rate = mof.get("exec_rate")
-            w = mof.get("exec_weight")
-            s = mof.get("exec_score")
-            indicators.append(Indicator(name="预算执行率", level1="项目资金",
-                                        actual=f"{ctx.text[rate[1]:rate[2]].strip()}" if rate else None,
-                                        weight=w[0] if w else None, score=s[0] if s else None))
-            if w:
-                ctx.mark("indicators[0].weight", w[1], w[2])
-            if s:
-                ctx.mark("indicators[0].score", s[1], s[2])
-            if rate:
-                ctx.mark("indicators[0].actual", rate[1], rate[2])
-                found.budget["execution_rate"] = rate[0]
-                ctx.mark("budget.execution_rate", rate[1], rate[2])
-        for slot, (v, a, b) in mof.get("budget", {}).items():
+        row = funds.get("row")
+        if row is not None:
+            indicators.append(row["indicator"])
+            for key, (a, b) in row["spans"].items():
+                ctx.mark(f"indicators[0].{key}", a, b)
+        for slot, (v, a, b) in funds["budget"].items():
             found.budget[slot] = v
             ctx.mark(f"budget.{slot}", a, b)
+    if mof is not None:
+        form = "mof-project"
         base = len(indicators)
         for i, _ind in enumerate(mof["indicators"]):
             moved[f"_mof[{i}]"] = f"indicators[{base + i}]"
@@ -95,6 +93,10 @@ def extract(doc: Document) -> Evaluation:
     for i in range(len(tab_indicators)):
         moved[f"indicators[{i}]"] = f"indicators[{base + i}]"
     indicators.extend(tab_indicators)
+    base = len(indicators)
+    for i in range(len(grid_indicators)):
+        moved[f"_grid[{i}]"] = f"indicators[{base + i}]"
+    indicators.extend(grid_indicators)
     base = len(indicators)
     for i in range(len(list_indicators)):
         moved[f"_list[{i}]"] = f"indicators[{base + i}]"
@@ -119,21 +121,24 @@ def extract(doc: Document) -> Evaluation:
     year, y0, y1 = read_year(ctx, title, title_pos)
     if year:
         ctx.mark("year", y0, y1)
-    scope = read_scope(ctx, title)
-    if mof is not None:
-        scope = "project"
+    dept_form = funds is not None and re.search(r"部门|整体|单位", funds["block"].total_label or "")
+    scope = read_scope(ctx, title, project_form=mof is not None and not dept_form)
     if scope == "project" and not projects:
         # a project self-evaluation lists its one project with the document's figures
-        labels = lexicon()["form_labels"]
-        pm = re.search(rf"项目名称\s*[:：]?\s*(?P<name>[^\s□，,。；]+?)(?=(?:{labels})|[\s□，,。；]|$)", ctx.text)
-        if pm:
+        named = read_project_name(ctx)
+        if named:
             b = found.budget
-            projects.append(Project(name=pm.group("name"), budget=b.get("adjusted"), executed=b.get("executed"),
+            projects.append(Project(name=named[0], budget=b.get("adjusted"), executed=b.get("executed"),
                                     execution_rate=b.get("execution_rate")))
-            ctx.mark("projects[0].name", pm.start("name"), pm.end("name"))
+            ctx.mark("projects[0].name", named[1], named[2])
     implementer, i0, i1 = read_implementer(ctx)
     if implementer:
         ctx.mark("implementer", i0, i1)
+    supervisor, u0, u1 = read_supervisor(ctx)
+    if supervisor == department:
+        supervisor = None
+    elif supervisor:
+        ctx.mark("supervisor", u0, u1)
     overall = read_overall_goal(ctx)
     for key, (_, a, z) in overall.items():
         ctx.mark(key, a, z)
@@ -167,6 +172,7 @@ def extract(doc: Document) -> Evaluation:
         doc=_doc_id(doc.name),
         department=department,
         implementer=implementer,
+        supervisor=supervisor,
         year=year,
         scope=scope,
         title=title,
@@ -198,7 +204,7 @@ def _rename_evidence(ctx: Context, moved: dict[str, str]) -> None:
         return
     new: dict = {}
     for path, ev in ctx.evidence.items():
-        m = re.match(r"^(_mof\[\d+\]|_list\[\d+\]|indicators\[\d+\])(.*)$", path)
+        m = re.match(r"^(_mof\[\d+\]|_list\[\d+\]|_grid\[\d+\]|indicators\[\d+\])(.*)$", path)
         if m and m.group(1) in moved:
             new[moved[m.group(1)] + m.group(2)] = ev
         elif m and m.group(1).startswith("_"):

@@ -82,8 +82,10 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     text = ctx.text
     lines = []
     pos = 0
+    # a markdown grid keeps its empty cells, so columns stay aligned; crawled pipe rows drop them (grid.py reads those)
+    markdown = bool(re.search(r"(?m)^\|?\s*:?-{3,}:?\s*\|", text))
     for line in text.split("\n"):
-        if is_table_line(line) and not re.fullmatch(r"[\s|:：\-—=+]+", line):
+        if ("\t" in line or markdown and is_table_line(line)) and not re.fullmatch(r"[\s|:：\-—=+]+", line):
             lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
     indicators: list[Indicator] = []
@@ -175,10 +177,15 @@ def read_mof_text_form(ctx: Context) -> dict | None:
     text = ctx.text
     if "\t" in text[:200] or not re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标", text):
         return None
-    out: dict = {"indicators": []}
     m = re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标[^\n]*\n", text)
     if not m:
-        return out
+        return None
+    # the layout of this reader: a header line of column words only, cells broken over the lines below
+    rest = re.sub(r"一级指标|二级指标|三级指标|年度指标值|实际完成(?:指标)?值|分值（权重）|分值|自评得分|得分|偏差原因分析及改进措施|[\s　]", "",
+                  m.group(0))
+    if len(rest) > 6:
+        return None
+    out: dict = {"indicators": []}
     lx = lexicon()["mof"]
     level1_words = lx["level1"]
     level2_words = lx["level2"]

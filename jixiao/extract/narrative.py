@@ -124,7 +124,7 @@ def read_budget(ctx: Context, found: Found) -> None:
                         break
                 continue
             slot = next((s for s, pat in slots if pat.search(label)), None)
-            if slot is None:
+            if slot is None or (slot in ("initial", "adjusted", "executed") and "收入" in label):
                 continue
             if project:
                 _project_figure(ctx, found, project, slot, n)
@@ -271,7 +271,13 @@ def read_ratios(ctx: Context, found: Found) -> None:
                 den_value = bases["年初"]
                 src = ctx.evidence.get("budget.initial")
                 den_span = (src.start, src.end) if src and src.text.replace(",", "").startswith(str(den_value)) else den_span
-            found.ratios.append(Ratio(name=name, stated=n.value, numerator=num.value if num else None,
+            if num is not None and num.is_money:
+                num_value = _money_or(num)
+                if den is not None and den_value == den.value:
+                    den_value = _money_or(den)
+            else:
+                num_value = num.value if num else None
+            found.ratios.append(Ratio(name=name, stated=n.value, numerator=num_value,
                                       denominator=den_value, bases=bases))
             ctx.mark(f"other_rates[{idx}].stated", n.start, n.end)
             if num and den_span:

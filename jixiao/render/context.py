@@ -181,6 +181,7 @@ def build_context(ev: Evaluation, score_result: Any = None, findings: list[Findi
         "year_text": str(ev.year) if ev.year else "    ",
         "department": ev.department or "",
         "implementer": ev.implementer or "",
+        "supervisor": ev.supervisor or ev.department or "",
         "scope": ev.scope,
         "title": ev.title or "",
         "project_name": project_name,

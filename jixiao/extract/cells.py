@@ -1,0 +1,128 @@
+"""Text as a stream of cells, whatever the table's printed shape.
+
+Real forms reach us as pipe tables, tab rows, one cell a line, one long line of
+space-separated cells (crawls of xls/pdf files), or with no separator at all
+between a label and its figures (``库存数量真实率100%100%``). All of them become one
+stream of tokens that remember what separated them from the previous token:
+``STRONG`` (a pipe, tab or line break), ``SPACE`` or ``GLUED``. Table readers work
+on this stream (:mod:`jixiao.extract.grid`), never on one printed shape.
+
+One pass over the text, no backtracking: tokenising is linear in its length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jixiao.numbers import normalize
+
+STRONG, SPACE, GLUED = 2, 1, 0
+
+#: Comparators written before target values (≧ ═ ﹦ are common in crawled forms).
+CMP_CHARS = "≥≤≧≦＞＜><=＝═﹦"
+_CMP = rf"(?:[{CMP_CHARS}]=?|不少于|不低于|不高于|不超过|大于等于|小于等于|大于|小于|高于|低于|超过|达到|约)"
+_NUM = r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# Units a figure may carry inside a cell; longest first. A rate unit may follow (元/人·月, 元/户).
+_UNITS = (
+    "万元|亿元|千元|元|%|‰|万人次|人次|万人|人|万户|户|个|项|场次|场|次|件|份|篇|名|台|辆|所|家|平方米|㎡|m²|公里|千米|"
+    "km|米|m|天|日|小时|分钟|个月|月|年|期|批|条|套|册|本|起|座|吨|亩|例|种|间|处|棵|株|只|头|张|块|盏|辆次|人天|分"
+)
+_UNIT = rf"(?:{_UNITS})(?:[/*][\u4e00-\u9fa5·*]{{1,4}})*"
+_DATE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|前|以前|之前|内|末)?|\d{1,2}\s*月(?:底|末|份)?(?:前|以前|之前|内)?"
+_RANGE = rf"{_NUM}\s*[-~～—至]\s*{_NUM}\s*(?:{_UNIT})?"
+VALUE_RE = re.compile(
+    rf"(?P<date>{_DATE})|(?P<range>{_RANGE})|(?P<cmp>{_CMP})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{_UNIT})?"
+)
+_ONLY_CMP = re.compile(rf"^(?:{_CMP}|正向|反向|定性|定量)$")
+_ONLY_UNIT = re.compile(rf"^(?:{_UNIT}|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$")
+_PLAIN_NUM = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_SCORE_NUM = re.compile(r"^(?:\d{1,3})(?:\.\d+)?分?$")
+_STRONG_SEP = re.compile(r"[^|\t\n｜]+")
+_WEAK = re.compile(r"[^\s\u3000\xa0]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """One token: its text as written, span in the document, what separated it from the previous one, its kind.
+
+    ``kind`` is one of ``num`` (a bare figure), ``pct`` (a percent), ``value`` (a figure with a unit or
+    comparator, a date, a range), ``cmp`` (a comparator alone), ``unit`` (a unit alone), ``text``.
+    """
+
+    text: str
+    start: int
+    end: int
+    gap: int
+    kind: str
+
+    @property
+    def is_figure(self) -> bool:
+        return self.kind in ("num", "pct", "value")
+
+
+def _kind(s: str) -> str:
+    n = normalize(s)
+    if _PLAIN_NUM.match(n):
+        return "num"
+    if _ONLY_CMP.match(n):
+        return "cmp"
+    if _ONLY_UNIT.match(n):
+        return "unit"
+    m = VALUE_RE.fullmatch(n)
+    if m:
+        if m.group("num") and m.group("unit") in ("%", "％") and not m.group("cmp"):
+            return "pct"
+        return "value"
+    return "text"
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Tok]:
+    """The tokens of ``text[start:end]``, split at separators and at the edges of figures glued to words."""
+    end = len(text) if end is None else end
+    out: list[Tok] = []
+    norm = normalize(text[start:end])
+    gap = STRONG
+    prev_end = start
+    for sm in _STRONG_SEP.finditer(norm):
+        s0 = start + sm.start()
+        if s0 > prev_end:
+            gap = STRONG
+        first = True
+        for wm in _WEAK.finditer(sm.group(0)):
+            w0 = s0 + wm.start()
+            wgap = gap if first else SPACE
+            if not first and w0 > prev_end and gap == STRONG and not out:
+                wgap = STRONG
+            first = False
+            _split_piece(text, norm, start, w0, s0 + wm.end(), wgap, out)
+            prev_end = s0 + wm.end()
+        gap = STRONG
+        prev_end = max(prev_end, start + sm.end())
+    return out
+
+
+def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out: list[Tok]) -> None:
+    """Split one space-free piece at its figures (``库存数量真实率100%100%`` → text, 100%, 100%)."""
+    piece = norm[a - base:b - base]
+    pos = 0
+    g = gap
+    for m in VALUE_RE.finditer(piece):
+        if m.start() == m.end():
+            continue
+        if m.start() > pos:
+            frag = piece[pos:m.start()]
+            out.append(Tok(text[a + pos:a + m.start()], a + pos, a + m.start(), g, _kind(frag)))
+            g = GLUED
+        out.append(Tok(text[a + m.start():a + m.end()], a + m.start(), a + m.end(), g, _kind(m.group(0))))
+        g = GLUED
+        pos = m.end()
+    if pos < len(piece):
+        out.append(Tok(text[a + pos:b], a + pos, b, g, _kind(piece[pos:])))
+
+
+@lru_cache(maxsize=4096)
+def is_score_number(s: str) -> bool:
+    """A 分值/得分 cell: up to three integer digits, optional decimals, optional 分."""
+    return bool(_SCORE_NUM.match(normalize(s).strip()))

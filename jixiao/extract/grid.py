@@ -1,0 +1,370 @@
+"""Indicator tables read from the cell stream, whatever their printed shape.
+
+A table is found by its header: a run of column words (一级指标 二级指标 三级指标 年度指标值 实际完成值 分值 得分
+偏差原因…, the vocabulary in ``lexicon.yaml`` ``grid``). The run's order gives the row template. Rows are then
+read from the tokens after the header (:mod:`jixiao.extract.cells`) by one dynamic programme that aligns tokens to
+the template: each column accepts tokens of its kind (a level-1 name, a 指标 phrase, a figure, a comparator, a
+unit, words), any column but the name may be missing (merged or blank cells), level names are carried down to the
+rows below them, and stray tokens between rows are dropped at a cost. So a pipe table, one cell a line, tab rows
+and one long line of space-separated cells are read by the same code, and a new layout is a header word in data.
+
+Linear in the number of tokens: each token is tried against each column with a bounded number of continuations.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from jixiao.extract.cells import GLUED, SPACE, STRONG, Tok, is_score_number, tokenize
+from jixiao.extract.collect import lexicon
+from jixiao.extract.text import squash
+
+NEG = float("-inf")
+
+#: How many tokens a column may take, and what leaving it empty costs.
+_SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit": 1, "actual": 3, "weight": 1,
+         "score": 1, "deviation": 8, "ignore": 8, "level1_weight": 1, "level2_weight": 1}
+_SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
+         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
+_JUNK = -1.2
+_VALUE_ROLES = ("target", "actual", "weight", "score")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A table header found in the text: its span and its column roles in order."""
+
+    start: int
+    end: int
+    roles: tuple[str, ...]
+
+
+@dataclass
+class Row:
+    """One indicator row: role → (text as read, start, end) of the tokens it took."""
+
+    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    parts: dict[str, list[Tok]] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- vocabulary
+
+
+@cache
+def _vocab() -> dict:
+    g = lexicon()["grid"]
+    words: list[tuple[str, str]] = []
+    for role, ws in g["header_words"].items():
+        words.extend((w, role) for w in ws)
+    words.sort(key=lambda x: -len(x[0]))
+    spaced = "|".join(r"\s*".join(re.escape(ch) for ch in w) for w, _ in words)
+    return {
+        "header_re": re.compile(rf"(?:{spaced}){g['header_suffix']}"),
+        "role_of": {w: r for w, r in words},
+        "level1": set(g["level1"]),
+        "level2": set(g["level2"]),
+        "both": set(g["level1_or_level2"]),
+        "level2_re": re.compile(g["level2_pattern"]),
+        "stop_re": re.compile(g["stop"]),
+        "placeholder_re": re.compile(g["placeholder"]),
+        "name_prefix_re": re.compile(g["name_prefix"]),
+        "header_words": {w for w, _ in words},
+    }
+
+
+_WEIGHT_NOTE = re.compile(r"[（(]?\d+(?:\.\d+)?分[）)]?$")
+
+
+def level1_name(s: str) -> str | None:
+    """The level-1 name a cell holds (``产出指标（50分）`` → 产出指标), or None."""
+    v = _vocab()
+    s = _WEIGHT_NOTE.sub("", squash(s))
+    return s if s in v["level1"] else None
+
+
+def level2_name(s: str) -> str | None:
+    v = _vocab()
+    s = _WEIGHT_NOTE.sub("", squash(s))
+    if s in v["level2"] or v["level2_re"].match(s):
+        return s if s not in v["level1"] or s in v["both"] else None
+    return None
+
+
+# ---------------------------------------------------------------- headers
+
+
+def _role_of(matched: str) -> str | None:
+    v = _vocab()
+    s = squash(matched)
+    s = re.sub(r"[（(][^）)]*[）)]$", "", s) if s not in v["role_of"] else s
+    return v["role_of"].get(s)
+
+
+def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Header]:
+    """Indicator-table headers in ``text[start:end]``: runs of column words with a name and two value columns."""
+    end = len(text) if end is None else end
+    v = _vocab()
+    out: list[Header] = []
+    run: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            roles = _merge_two_row(tuple(r for _, _, r in run))
+            if "name" in roles and sum(r in roles for r in _VALUE_ROLES) >= 2:
+                out.append(Header(run[0][0], run[-1][1], roles))
+        run.clear()
+
+    for m in v["header_re"].finditer(text, start, end):
+        role = _role_of(m.group(0))
+        if role is None:
+            continue
+        if run:
+            gap = text[run[-1][1]:m.start()]
+            if len(gap) > 24 or re.search(r"[。；;]", gap) or len(squash(re.sub(r"[|\t（）()A-Za-z/]", "", gap))) > 8:
+                close()
+        run.append((m.start(), m.end(), role))
+    close()
+    return out
+
+
+def _merge_two_row(roles: tuple[str, ...]) -> tuple[str, ...]:
+    """A two-row header (values first, then 一级 二级 三级 … under 绩效指标) → the columns as printed.
+
+    Also: a 分值/得分 right after a level's own column is that level's weight.
+    """
+    if "name" in roles:
+        k = roles.index("name")
+        first_level = next((i for i, r in enumerate(roles) if r in ("level1", "level2", "name")), k)
+        if any(r in _VALUE_ROLES for r in roles[:first_level]):
+            top, sub = roles[:first_level], roles[first_level:]
+            roles = sub + tuple(r for r in top if r not in sub)
+    out: list[str] = []
+    for r in roles:
+        if r in ("weight", "score") and out and out[-1] in ("level1", "level2"):
+            out.append(f"{out[-1]}_weight")
+        else:
+            out.append(r)
+    # a level weight followed later by the name's own 得分 column: the name's first number is its 分值
+    if "level1_weight" in out or "level2_weight" in out:
+        k = out.index("name")
+        if k + 1 < len(out) and out[k + 1] == "score" and out.count("score") > 1:
+            out[k + 1] = "weight"
+    # the same role twice keeps the first (later duplicates are sub-columns we do not read)
+    seen: set[str] = set()
+    final = []
+    for r in out:
+        if r in seen and r != "ignore":
+            final.append("ignore")
+        else:
+            seen.add(r)
+            final.append(r)
+    return tuple(final)
+
+
+# ---------------------------------------------------------------- emissions
+
+
+def _cjk(s: str) -> int:
+    return sum(1 for ch in s if "\u4e00" <= ch <= "\u9fff")
+
+
+class _Table:
+    """The tokens of one table region and the emission scores of every (column, span)."""
+
+    def __init__(self, toks: list[Tok], strong: bool):
+        self.toks = toks
+        self.strong = strong
+        self.sq = [squash(t.text) for t in toks]
+        v = _vocab()
+        self.l1 = [level1_name(s) is not None for s in self.sq]
+        self.l2 = [level2_name(s) is not None for s in self.sq]
+        self.head = [s in v["header_words"] for s in self.sq]
+        self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
+
+    def joined(self, i: int, k: int) -> str:
+        return "".join(self.sq[i:k])
+
+    def _gaps(self, i: int, k: int) -> float:
+        """Cost of a cell that crosses separators, or starts inside a strongly separated cell."""
+        cost = 0.0
+        t = self.toks
+        if self.strong and i > 0 and t[i].gap != STRONG:
+            cost -= 0.8 if t[i].gap == SPACE else 1.0
+        for x in range(i + 1, k):
+            if t[x].gap == STRONG:
+                cost -= 0.9 if self.strong else 0.3
+        return cost
+
+    def emit(self, role: str, i: int, k: int) -> float:
+        toks, sq = self.toks, self.sq
+        n = k - i
+        kinds = [t.kind for t in toks[i:k]]
+        joined = self.joined(i, k)
+        if any(self.head[i:k]):
+            return NEG
+        if role == "level1":
+            if not level1_name(joined):
+                return NEG
+            if level2_name(joined) and not (k < len(toks) and self.l2[k]):
+                return NEG  # 成本指标 alone before a name is the level-2 column of the MoF form
+            return 3.0 + self._gaps(i, k) * 0.5
+        if role == "level2":
+            if sq[i].startswith("指标") or not level2_name(joined) or (self.l1[i] and not level2_name(sq[i])):
+                return NEG
+            return 2.5 + self._gaps(i, k) * 0.5
+        if role in ("weight", "score", "level1_weight", "level2_weight"):
+            if n == 1 and kinds[0] == "num" and is_score_number(sq[i]):
+                return 1.6 + self._gaps(i, k)
+            return NEG
+        if role == "nature":
+            return 1.2 + self._gaps(i, k) if n == 1 and kinds[0] == "cmp" else NEG
+        if role == "unit":
+            return 1.0 + self._gaps(i, k) if n == 1 and kinds[0] == "unit" else NEG
+        if role in ("target", "actual"):
+            if self.l1[i] or self.l2[i] or self.ph[i]:
+                return NEG
+            figs = sum(1 for x in kinds if x in ("num", "pct", "value"))
+            if n == 1:
+                if kinds[0] in ("pct", "value"):
+                    s = 1.6
+                elif kinds[0] == "num":
+                    s = 1.2
+                elif kinds[0] == "text":
+                    c = _cjk(joined)
+                    s = 0.5 if c <= 8 else (0.0 if c <= 16 else -1.0)
+                else:
+                    return NEG
+            else:
+                # 不少于12 种, ≧ 95, 100 %, 2023年 12月
+                if figs == 0 or figs > 1 and not all(x in ("num", "pct", "value") for x in kinds):
+                    return NEG
+                if kinds[0] == "unit" or (kinds[-1] == "cmp"):
+                    return NEG
+                s = 1.3 if len(joined) <= 14 else 0.2
+            return s + self._gaps(i, k)
+        if role == "name":
+            if self.l1[i] or self.ph[i] and n == 1:
+                return NEG
+            if self.l2[i] and n == 1:
+                return NEG
+            if _cjk(joined) < 2 or joined in ("指标", "指标等"):
+                return NEG
+            s = 1.0 - 0.15 * (n - 1)
+            if kinds[-1] in ("num", "pct") and toks[k - 1].gap != GLUED:
+                s -= 1.0
+            return s + self._gaps(i, k)
+        if role in ("deviation", "ignore"):
+            if self.l1[i] or self.l2[i]:
+                return NEG
+            if role == "deviation" and all(x in ("num", "pct") for x in kinds):
+                return NEG
+            return 0.1 + self._gaps(i, k) * 0.5
+        return NEG
+
+
+def _stop_index(toks: list[Tok], start: int) -> int:
+    v = _vocab()
+    for i in range(start, len(toks)):
+        if v["stop_re"].match(squash(toks[i].text)):
+            return i
+    return len(toks)
+
+
+def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
+    """Align tokens to rows of ``roles`` (the best-scoring reading), dropping stray tokens between rows."""
+    n = len(toks)
+    if n == 0 or "name" not in roles:
+        return []
+    strong = sum(1 for t in toks if t.gap == STRONG) >= 0.5 * n
+    tab = _Table(toks, strong)
+    roles = tuple(r for r in roles)
+    m = len(roles)
+    # best[i][j]: best score having consumed toks[:i], next column j of the current row (j == 0: between rows)
+    best = [[NEG] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    best[0][0] = 0.0
+    name_at = roles.index("name")
+    for i in range(n + 1):
+        row = best[i]
+        # closing a row: any position after the name (trailing columns left empty)
+        for j in range(name_at + 1, m + 1):
+            if row[j] > NEG:
+                tail = sum(_SKIP[r] for r in roles[j:])
+                if row[j] + tail > row[0]:
+                    row[0] = row[j] + tail
+                    back[i][0] = ("close", i, j)
+        for j in range(m):
+            cur = row[j]
+            if cur == NEG:
+                continue
+            role = roles[j]
+            # leave the column empty
+            sk = _SKIP[role]
+            if sk > NEG and cur + sk > row[j + 1]:
+                row[j + 1] = cur + sk
+                back[i][j + 1] = ("skip", i, j)
+            for span in range(1, _SPAN[role] + 1):
+                k = i + span
+                if k > n:
+                    break
+                e = tab.emit(role, i, k)
+                if e == NEG:
+                    if role in ("weight", "score", "nature", "unit", "level1_weight", "level2_weight"):
+                        break
+                    continue
+                if cur + e > best[k][j + 1]:
+                    best[k][j + 1] = cur + e
+                    back[k][j + 1] = ("take", i, j)
+        if i < n and row[0] > NEG and row[0] + _JUNK > best[i + 1][0]:
+            best[i + 1][0] = row[0] + _JUNK
+            back[i + 1][0] = ("junk", i, 0)
+    # walk back
+    rows: list[Row] = []
+    cur_row: dict[str, tuple[int, int]] = {}
+    i, j = n, 0
+    steps = []
+    while (i, j) != (0, 0):
+        b = back[i][j]
+        if b is None:
+            break
+        kind, pi, pj = b
+        steps.append((kind, pi, pj, i, j))
+        i, j = pi, pj
+    for kind, pi, pj, ci, _cj in reversed(steps):
+        if kind == "take":
+            cur_row[roles[pj]] = (pi, ci)
+        elif kind == "close":
+            if cur_row:
+                rows.append(_make_row(toks, cur_row))
+            cur_row = {}
+    if cur_row:
+        rows.append(_make_row(toks, cur_row))
+    return rows
+
+
+def _make_row(toks: list[Tok], spans: dict[str, tuple[int, int]]) -> Row:
+    row = Row()
+    for role, (a, b) in spans.items():
+        ts = toks[a:b]
+        row.parts[role] = ts
+        row.cells[role] = ("".join(squash(t.text) for t in ts), ts[0].start, ts[-1].end)
+    return row
+
+
+def read_tables(text: str, start: int = 0, end: int | None = None) -> list[tuple[Header, list[Row], int]]:
+    """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read)."""
+    end = len(text) if end is None else end
+    out = []
+    headers = find_headers(text, start, end)
+    for hi, h in enumerate(headers):
+        region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
+        region_end = min(region_end, h.end + 12000)
+        toks = tokenize(text, h.end, region_end)
+        stop = _stop_index(toks, 0)
+        toks = toks[:stop]
+        stop_at = toks[-1].end if toks else h.end
+        rows = parse_rows(toks, h.roles)
+        out.append((h, rows, stop_at))
+    return out

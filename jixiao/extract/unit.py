@@ -1,0 +1,340 @@
+"""Who reports, for which year, on what: title, reporting unit, year and scope.
+
+Sources in order of trust: the form's own fields (单位名称, 部门（单位）名称, 实施单位 / 主管部门 of a project form),
+the title (``XX县财政局2022年度部门整体支出绩效自评报告``), a subject introduced with 以下简称, the sign-off at the
+end, and only then the first sentence that opens with a unit. Page chrome (来源, 发布机构 …), document titles in
+《》 and names after a preposition or verb (据, 由, 为 …) never count. A unit written without its county
+(``县司法局``) takes the fuller name the text gives elsewhere (``紫金县司法局``). The words are data
+(``lexicon.yaml`` ``identity``, ``org_suffix``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+
+from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.text import squash
+
+_CJK = r"\u4e00-\u9fa5"
+
+
+@cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    lx = lexicon()
+    ix = lx["identity"]
+    suffix = lx["org_suffix"]
+    labels = "|".join([lx["form_labels"], ix["unit_fields"], ix["implementer_fields"], ix["supervisor_fields"]])
+    return {
+        "title_words": re.compile(ix["title_words"]),
+        "title_noise": re.compile(ix["title_noise"]),
+        "chrome": re.compile(ix["chrome"]),
+        "unit_fields": re.compile(rf"(?:{ix['unit_fields']})"),
+        "implementer": re.compile(rf"(?:{ix['implementer_fields']})"),
+        "supervisor": re.compile(rf"(?:{ix['supervisor_fields']})"),
+        "labels": re.compile(rf"(?:{labels})"),
+        "not_unit": re.compile(ix["not_a_unit"]),
+        "org_end": re.compile(rf"(?:{suffix})"),
+        "title_org": re.compile(
+            rf"^(?P<org>[{_CJK}（）()·]{{2,40}}?(?:{suffix}))"
+            r"(?=\s*(?:20\d\d|[（(]?\d|部门|整体|单位|绩效|预算|关于|项目支出|决算|$))"),
+        "place_chain": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+$"),
+        "dept_scope": re.compile(ix["department_scope"]),
+        "project_scope": re.compile(ix["project_scope"]),
+        "heading": re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"),
+    }
+
+
+def _is_chrome(line: str) -> bool:
+    return bool(_rx()["chrome"].match(line))
+
+
+# ---------------------------------------------------------------- title
+
+
+def read_title(ctx: Context) -> tuple[str | None, int]:
+    """The report's title (joined when broken over two lines) and its offset; -1 when none."""
+    rx = _rx()
+    text = ctx.text[:4000]
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    candidates: list[tuple[int, str, int]] = []
+    for k, (pos, raw) in enumerate(lines):
+        for cell_pos, cell in _cells(pos, raw):
+            line = rx["title_noise"].sub("", cell.strip())
+            if not line or not rx["title_words"].search(line) or len(line) > 90 or re.search(r"[。；;]", line):
+                continue
+            if _is_chrome(line) or rx["heading"].match(line) or line.startswith(("《", "根据", "为")):
+                continue
+            start = cell_pos + cell.find(line[:4]) if line[:4] in cell else cell_pos
+            # a title broken over lines: 岳阳楼区2021年度部门(单位)整体支出 / 绩效评价自评报告
+            if k > 0 and re.match(r"^(绩效|支出|自评|评价|项目|整体)", line):
+                ppos, prev = lines[k - 1]
+                prev = prev.strip().strip("|").strip()
+                if 0 < len(prev) <= 40 and not re.search(r"[。；;:：,，|]$", prev) and not _is_chrome(prev):
+                    line, start = prev + line, ppos + lines[k - 1][1].find(prev)
+            rank = (2 if re.search(r"20\d\d", line) else 0) + (2 if rx["org_end"].search(line) else 0) + \
+                (1 if re.search(r"整体|项目|专项|资金", line) else 0)
+            candidates.append((rank, re.sub(r"\s+", " ", line), start))
+        if len(candidates) >= 6:
+            break
+    if not candidates:
+        return None, -1
+    best = max(candidates, key=lambda c: (c[0], -c[2]))
+    return best[1], best[2]
+
+
+def _cells(pos: int, line: str) -> list[tuple[int, str]]:
+    if "|" not in line:
+        return [(pos, line)]
+    out, p = [], pos
+    for part in line.split("|"):
+        out.append((p, part))
+        p += len(part) + 1
+    return out
+
+
+# ---------------------------------------------------------------- organisations
+
+
+def _clean_org(value: str) -> str | None:
+    """A unit name from a field value: codes and trailing words dropped; None when it names no unit."""
+    rx = _rx()
+    v = squash(value)
+    v = re.sub(r"^(?:\[\d+\]|［\d+］|\d{3,}[-－—]?|[（(]公章[）)]|[（(]盖章[）)]|及代码|[:：])+", "", v)
+    v = re.sub(r"[（(](?:公章|盖章)[）)]", "", v)
+    ends = [m.end() for m in rx["org_end"].finditer(v)]
+    if not ends:
+        return None
+    v = v[:ends[-1]]
+    if len(v) < 3 or not re.fullmatch(rf"[{_CJK}（）()·]+", v):
+        return None
+    if re.match(r"^(?:为|据|由|经|对|在|向|和|与|及|以|从|被|将|把|使|让|欢迎|名称|其中|我|本|该|全|各)", v):
+        return None
+    return v
+
+
+def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 8000) -> list[tuple[str, int, int]]:
+    rx = _rx()
+    text = ctx.text
+    out = []
+    for m in label.finditer(text, 0, min(len(text), limit)):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _is_chrome(text[line_start:m.start() + 1]):
+            continue
+        pos = m.end()
+        sm = re.match(r"(?:\s*[（(](?:公章|盖章)[）)])?[\s|:：]*", text[pos:pos + 40])
+        pos += sm.end() if sm else 0
+        vm = re.match(r"[^\s|,，。；;]{2,60}", text[pos:pos + 60])
+        if not vm:
+            continue
+        raw = vm.group(0)
+        nl = rx["labels"].search(raw, 2)
+        if nl:
+            raw = raw[:nl.start()]
+        org = _clean_org(raw)
+        if org:
+            a = text.find(org[:2], pos, pos + 60)
+            a = pos if a < 0 else a
+            out.append((org, a, a + len(org)))
+    return out
+
+
+def _title_org(title: str | None) -> str | None:
+    if not title:
+        return None
+    t = re.sub(r"^[（(][^）)]{1,12}[）)]", "", squash(title))
+    t = re.sub(r"^20\d\d年度?", "", t)
+    m = _rx()["title_org"].match(t)
+    if not m:
+        return None
+    return _clean_org(m.group("org"))
+
+
+def _fuller(ctx: Context, name: str) -> str:
+    """The same unit with its place written in front (县司法局 → 紫金县司法局), when the text gives one."""
+    rx = _rx()
+    text = ctx.text
+    before = lexicon()["identity"]["before_place"]
+    found: Counter[str] = Counter()
+    head = name[0]
+    place_ends = lexicon()["identity"]["place_end"].split("|")
+    starts_with_place = head in "省市区县州盟旗镇乡"
+    for m in re.finditer(re.escape(name), text):
+        a = m.start()
+        best = None
+        for s in range(a - 1, max(-1, a - 14), -1):
+            ch = text[s]
+            if not ("\u4e00" <= ch <= "\u9fa5"):
+                break
+            chain = text[s:a] + (head if starts_with_place else "")
+            if not rx["place_chain"].match(chain) or not any(chain.endswith(p) for p in place_ends):
+                continue
+            prev = text[s - 1] if s > 0 else "\n"
+            if not ("\u4e00" <= prev <= "\u9fa5") or prev in before:
+                best = text[s:m.end()]
+                break  # the shortest valid place in front
+        if best and best != name:
+            found[best] += 1
+    if not found:
+        return name
+    return max(found, key=lambda k: (found[k], -len(k)))
+
+
+def _signoff(ctx: Context) -> tuple[str, int, int] | None:
+    text = ctx.text
+    tail_from = max(0, len(text) - 1500)
+    last = None
+    for m in re.finditer(r"(?m)^[ \t　]*(?P<org>[\u4e00-\u9fa5（）()]{3,40})[ \t　]*$", text[tail_from:]):
+        org = _clean_org(m.group("org"))
+        if org and org == squash(m.group("org")):
+            rest = text[tail_from + m.end():tail_from + m.end() + 40]
+            if re.match(r"\s*\d{4}\s*年|\s*$|\s*20\d\d[-./]", rest):
+                last = (org, tail_from + m.start("org"), tail_from + m.start("org") + len(org))
+    return last
+
+
+def _subject(ctx: Context) -> tuple[str, int, int] | None:
+    """A unit that opens a sentence, introduced with 以下简称, or (failing that) the first to open one."""
+    text = ctx.text[:8000]
+    suffix = lexicon()["org_suffix"]
+    org = rf"[{_CJK}（）()]{{2,40}}?(?:{suffix})"
+    m = re.search(rf"(?P<org>{org})\s*[（(]\s*以下简称", text)
+    if m:
+        o = _clean_org(m.group("org"))
+        if o:
+            a = m.start("org") + m.group("org").find(o[:2])
+            return o, a, a + len(o)
+    place = lexicon()["identity"]["place_end"]
+    pat = re.compile(
+        rf"(?:^|[。；\n]|(?:要求|精神|通知|规定)[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*(?P<org>(?:[{_CJK}]{{2,8}}?(?:{place}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
+        r"(?=[\s，,]*(?:20\d\d|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|组织|开展|主要|"
+        r"内设|位于|属于|积极|成立|实施|现将|自评|始终|围绕|全面|深入|紧紧|切实|以|结合|进一步))", re.M)
+    for m in pat.finditer(text):
+        line_start = text.rfind("\n", 0, m.start("org")) + 1
+        if _is_chrome(text[line_start:m.start("org") + 1]) or "《" in text[line_start:m.start("org")]:
+            continue
+        o = _clean_org(m.group("org"))
+        if o:
+            return o, m.start("org"), m.start("org") + len(o)
+    return None
+
+
+def read_department(ctx: Context, title: str | None, project_form: bool = False) -> tuple[str | None, int, int]:
+    """The reporting unit (see the module docstring for the order of sources)."""
+    rx = _rx()
+    text = ctx.text
+    units = _field_values(ctx, rx["unit_fields"])
+    if units:
+        org, a, b = max(units, key=lambda u: (len(u[0]), -u[1]))
+        return _located(ctx, _fuller(ctx, org), a)
+    torg = _title_org(title)
+    if torg:
+        full = _fuller(ctx, torg)
+        pos = text.find(full)
+        return full, pos, pos + len(full) if pos >= 0 else -1
+    impl = _field_values(ctx, rx["implementer"])
+    sup = _field_values(ctx, rx["supervisor"])
+    good_impl = [u for u in impl if not rx["not_unit"].search(u[0])]
+    if good_impl:
+        return _located(ctx, good_impl[0][0], good_impl[0][1])
+    if sup:
+        return _located(ctx, sup[0][0], sup[0][1])
+    for found in (_subject(ctx), _signoff(ctx)):
+        if found:
+            return _located(ctx, _fuller(ctx, found[0]), found[1])
+    return None, -1, -1
+
+
+def _located(ctx: Context, org: str, near: int) -> tuple[str, int, int]:
+    pos = ctx.text.find(org, max(0, near - 20))
+    if pos < 0:
+        pos = ctx.text.find(org)
+    return org, pos, (pos + len(org)) if pos >= 0 else -1
+
+
+def read_supervisor(ctx: Context) -> tuple[str | None, int, int]:
+    """主管部门 of a project form."""
+    sup = _field_values(ctx, _rx()["supervisor"], limit=6000)
+    return sup[0] if sup else (None, -1, -1)
+
+
+def read_implementer(ctx: Context) -> tuple[str | None, int, int]:
+    """实施单位 of a project form (the unit that carries the project out)."""
+    impl = _field_values(ctx, _rx()["implementer"], limit=6000)
+    if not impl:
+        return None, -1, -1
+    return impl[0]
+
+
+# ---------------------------------------------------------------- year and scope
+
+
+def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | None, int, int]:
+    text = ctx.text
+    if title:
+        m = re.search(r"(20\d\d)\s*年", title)
+        if m:
+            start = title_pos if title_pos >= 0 else 0
+            tm = re.search(r"(20\d\d)\s*年", text[start:start + 200])
+            if tm:
+                return int(m.group(1)), start + tm.start(1), start + tm.end(1)
+    head = text[:3000]
+    for pat in (r"(?:评价|考核|自评|预算)年度\s*[:：]?\s*(20\d\d)", r"[（(]\s*(20\d\d)\s*年度?\s*[）)]",
+                r"(?<![\d《])(20\d\d)\s*年度(?!预算公开)", r"年度\s*[:：\t|]\s*(20\d\d)(?!\d)"):
+        for m in re.finditer(pat, head):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if _is_chrome(text[line_start:m.start() + 1]) or "《" in text[max(line_start, m.start() - 30):m.start()]:
+                continue
+            return int(m.group(1)), m.start(1), m.end(1)
+    years: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for m in re.finditer(r"(?<![\d\-./])(20\d\d)\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)", head):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _is_chrome(text[line_start:m.start() + 1]):
+            continue
+        years[m.group(1)] += 1
+        first.setdefault(m.group(1), m.start(1))
+    if years:
+        y, n = years.most_common(1)[0]
+        if n >= 2 or len(years) == 1:
+            return int(y), first[y], first[y] + 4
+    return None, -1, -1
+
+
+def read_scope(ctx: Context, title: str | None, project_form: bool = False) -> str:
+    rx = _rx()
+    t = squash(title or "")
+    if t and rx["dept_scope"].search(t):
+        return "department"
+    if t and rx["project_scope"].search(t):
+        return "project"
+    if project_form:
+        return "project"
+    if not t and re.search(r"转移支付|专项资金|项目资金|衔接资金|补助资金|绩效目标分解下达", ctx.text[:800]):
+        return "project"
+    return "department"
+
+
+def read_project_name(ctx: Context) -> tuple[str, int, int] | None:
+    """The project named on a form line (项目名称 / 专项资金名称 / 转移支付（项目）名称)."""
+    rx = _rx()
+    text = ctx.text
+    for m in re.finditer(r"(?:项目名称|专项资金名称|转移支付\s*[（(]\s*项目\s*[）)]\s*名称|资金名称)", text[:8000]):
+        pos = m.end()
+        sm = re.match(r"[\s|:：]*", text[pos:pos + 20])
+        pos += sm.end() if sm else 0
+        vm = re.match(r"[^\n|\t]{2,80}", text[pos:pos + 80])
+        if not vm:
+            continue
+        raw = vm.group(0)
+        nl = rx["labels"].search(raw, 1)
+        if nl:
+            raw = raw[:nl.start()]
+        raw = re.split(r"\s{2,}|\s(?=[\u4e00-\u9fa5]{2,8}[:：])", raw.strip())[0].strip()
+        if " " in raw and not re.search(r"[（(].* .*[）)]", raw):
+            raw = raw.split(" ")[0]
+        name = raw.strip(" :：")
+        if len(name) >= 2 and not _is_chrome(name) and not re.fullmatch(r"[\d\s.]+", name):
+            return name, pos, pos + len(name)
+    return None
