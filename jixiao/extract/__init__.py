@@ -12,6 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from jixiao.extract.collect import Context
+from jixiao.extract.formcells import read_staffing_cells
 from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
     read_overall_goal,
@@ -108,6 +109,7 @@ def extract(doc: Document) -> Evaluation:
 
     # 2. prose
     read_expense_lists(ctx, found)
+    read_staffing_cells(ctx, found.staffing, found.ratios)
     read_budget(ctx, found)
     read_ratios(ctx, found)
     read_breakdowns(ctx, found)

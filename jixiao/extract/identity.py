@@ -220,7 +220,11 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
         m = pat.search(text)
         if m:
             out.setdefault("parts", {})[name] = (D(m.group("v")), m.start("v"), m.end("v"))
-    total_re = re.compile(r"(?P<label>自评得分|自评总分|评价得分|综合得分|总得分|最终得分|总[ 　]*分)[ 　]*(?:为|是|[:：])?[ 　]*(?P<v>\d+(?:\.\d+)?)[ 　]*分?")
+    # 自评得分为 96 分 / 总分 | 100 | 96 | 优 (分值 then 得分) / 总分(100分) | 100 / (一)自评得分⏎⏎100分。
+    total_re = re.compile(
+        r"(?P<label>项目自评分|自评得分|自评总分|自评分|评价得分|综合得分|总得分|最终得分|总[ 　]*分)"
+        r"(?P<max>[（(]\d+分[）)])?[ 　]*(?:为|是|[:：])?[ 　|]{0,6}(?:\n[ 　|]*){0,4}(?P<v>\d+(?:\.\d+)?)"
+        r"(?:[ 　]*\|?[ 　\n|]{1,6}(?P<v2>\d+(?:\.\d+)?)(?=[ 　\n|]*(?:优|良|中|差|分|\n|$)))?[ 　]*分?")
     for m in total_re.finditer(text):
         clause_from = max(text.rfind(c, 0, m.start()) for c in "，,。；\n")
         clause = text[clause_from + 1:m.start()]
@@ -228,7 +232,11 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
             continue
         if rx(r"\d").search(clause[-3:] if clause else ""):
             continue
-        out["total"] = (D(m.group("v")), m.start("v"), m.end("v"))
+        v = D(m.group("v"))
+        if m.group("v2") and D(m.group("v2")) <= v and v == 100:
+            out["total"] = (D(m.group("v2")), m.start("v2"), m.end("v2"))  # 分值 100, then the 得分
+        else:
+            out["total"] = (v, m.start("v"), m.end("v"))
         break
     g = re.search(r"(?:自评|评价|绩效)?等级\s*(?:为|是|[:：])?\s*(?P<g>优秀|良好|优|良|中等|中|合格|差|不合格)", text)
     if g:

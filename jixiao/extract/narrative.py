@@ -106,7 +106,7 @@ def read_budget(ctx: Context, found: Found) -> None:
         last_main: str | None = None
         for n in numbers_in(text, sent.start, sent.end, cells=False):
             label = label_before(ctx, n.start, sent.start)
-            if n.unit == "人" and not project:
+            if n.unit in ("人", "名") and not project:
                 for key, pat in staffing:
                     if pat.search(label) and key not in found.staffing and n.value == n.value.to_integral_value():
                         found.staffing[key] = int(n.value)

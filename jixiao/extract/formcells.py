@@ -1,0 +1,117 @@
+"""Labelled cells of a form: a label cell and its figure, or a row of labels over a row of figures.
+
+``人员编制 | 36 | 实有人数 | 38`` and ``编制数 | 2023年实际在职人数 | 控制率 | 46 | 50 | 108.70%`` say the same
+thing in two layouts. Both are read from the cell stream (:mod:`jixiao.extract.cells`) with the labels of
+``lexicon.yaml`` ``staffing_cells``; prose is left to the narrative reader.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cache
+
+from jixiao.extract.cells import STRONG, Tok, tokenize
+from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.text import squash
+from jixiao.model import Ratio
+from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
+
+_YEAR = re.compile(r"^\d{4}\s*年(度)?$")
+
+
+@cache
+def _labels() -> list[tuple[str, re.Pattern[str]]]:
+    return [(k, re.compile(v)) for k, v in lexicon()["staffing_cells"].items()]
+
+
+def _label_of(t: Tok) -> str | None:
+    s = squash(t.text).rstrip(":：")
+    s = re.sub(r"[（(]人[）)]?$", "", s)
+    for key, pat in _labels():
+        if pat.match(s):
+            return key
+    return None
+
+
+def _value(t: Tok) -> Decimal | None:
+    if t.kind not in ("num", "pct", "value"):
+        return None
+    s = normalize(squash(t.text)).rstrip("%人名")
+    try:
+        return D(s)
+    except (NumberError, ValueError):
+        return None
+
+
+def read_staffing_cells(ctx: Context, staffing: dict[str, int], ratios: list[Ratio]) -> None:
+    """Fill ``staffing`` (and a 控制率 into ``ratios``) from labelled form cells, marking evidence."""
+    raw = tokenize(ctx.text)
+    toks: list[Tok] = []
+    for k, t in enumerate(raw):
+        s = squash(t.text)
+        if _YEAR.match(s) or (re.fullmatch(r"(19|20)\d\d", s) and k + 1 < len(raw) and raw[k + 1].text.startswith("年")):
+            continue  # 2023 年实际在职人数: the year belongs to the label
+        if s.startswith("年") and toks and k > 0 and re.fullmatch(r"(19|20)\d\d", squash(raw[k - 1].text)):
+            t = Tok(t.text[1:], t.start + 1, t.end, raw[k - 1].gap, t.kind)
+        toks.append(t)
+    i = 0
+    n = len(toks)
+    while i < n:
+        key = _label_of(toks[i])
+        if key is None or toks[i].gap != STRONG and i > 0:
+            i += 1
+            continue
+        # a run of labels, then as many figures
+        run = [(key, toks[i])]
+        j = i + 1
+        while j < n and (k := _label_of(toks[j])) is not None:
+            run.append((k, toks[j]))
+            j += 1
+        vals = []
+        while j < n and len(vals) < len(run) and _value(toks[j]) is not None:
+            vals.append(toks[j])
+            j += 1
+        if len(run) >= 2 and len(vals) == len(run):
+            pairs = list(zip(run, vals, strict=True))
+        elif len(run) == 1 and vals:
+            pairs = [(run[0], vals[0])]
+        else:
+            i += 1
+            continue
+        got: dict[str, tuple[Decimal, Tok]] = {}
+        for (k, _lt), vt in pairs:
+            v = _value(vt)
+            if v is None or (k != "rate" and (v != v.to_integral_value() or "%" in vt.text)):
+                continue
+            got[k] = (v, vt)
+        for k in ("authorized", "actual", "retired"):
+            if k in got and k not in staffing:
+                staffing[k] = int(got[k][0])
+                ctx.mark(f"staffing.{k}", got[k][1].start, got[k][1].end)
+        if "rate" in got and "authorized" in got and "actual" in got:
+            _add_rate(ctx, ratios, got, toks[i].start)
+        i = j
+    return None
+
+
+def _add_rate(ctx: Context, ratios: list[Ratio], got: dict, at: int) -> None:
+    rate, rt = got["rate"]
+    num, nt = got["actual"]
+    den, dt = got["authorized"]
+    if den == 0:
+        return
+    before = squash(ctx.text[max(0, at - 40):at])
+    m = re.search(r"(财政供养人员|在职人员|人员)(?:情况)?[（(]?人?[）)]?$", before)
+    name = (m.group(1) if m else "财政供养人员") + "控制率"
+    if any(r.name == name for r in ratios):
+        return
+    q = Decimal(1).scaleb(rate.as_tuple().exponent) if isinstance(rate.as_tuple().exponent, int) else Decimal(1)
+    value = num / den * 100
+    ok = value.quantize(q, rounding=ROUND_HALF_UP) == rate or value.quantize(q, rounding=ROUND_DOWN) == rate
+    idx = len(ratios)
+    ratios.append(Ratio(name=name, stated=rate, numerator=num if ok else None, denominator=den if ok else None))
+    ctx.mark(f"other_rates[{idx}].stated", rt.start, rt.end)
+    if ok:
+        ctx.mark(f"other_rates[{idx}].numerator", nt.start, nt.end)
+        ctx.mark(f"other_rates[{idx}].denominator", dt.start, dt.end)
