@@ -66,7 +66,7 @@ def extract(doc: Document) -> Evaluation:
     if funds is not None:
         mof = {"indicators": [], **(mof or {})}
     tab_indicators, tab_extra = read_tab_tables(ctx)
-    grid_indicators = read_grid_indicators(ctx)
+    grid_indicators = read_grid_indicators(ctx, fallback_from=funds["block"].end if funds else None)
     find_project_sections(ctx)
     list_indicators = read_indicator_lists(ctx)
 

@@ -111,6 +111,11 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
     for m in VALUE_RE.finditer(piece):
         if m.start() == m.end():
             continue
+        before = piece[m.start() - 1] if m.start() > 0 else ""
+        after = piece[m.end()] if m.end() < len(piece) else ""
+        if _is_word(before) and (_is_word(after) or after in ":：、") and not m.group(0).endswith("%"):
+            continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it
+
         if m.start() > pos:
             frag = piece[pos:m.start()]
             out.append(Tok(text[a + pos:a + m.start()], a + pos, a + m.start(), g, _kind(frag)))
@@ -126,3 +131,7 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
 def is_score_number(s: str) -> bool:
     """A 分值/得分 cell: up to three integer digits, optional decimals, optional 分."""
     return bool(_SCORE_NUM.match(normalize(s).strip()))
+
+
+def _is_word(ch: str) -> bool:
+    return bool(ch) and ("\u4e00" <= ch <= "\u9fff" or ch in "“”（）()")

@@ -182,6 +182,8 @@ class _Table:
         self.l2 = [level2_name(s) is not None for s in self.sq]
         self.head = [s in v["header_words"] for s in self.sq]
         self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
+        # a row number written before a name (指标8:) opens a row: no other column takes it
+        self.opens = [bool(v["name_prefix_re"].match(s)) for s in self.sq]
 
     def joined(self, i: int, k: int) -> str:
         return "".join(self.sq[i:k])
@@ -204,6 +206,8 @@ class _Table:
         joined = self.joined(i, k)
         if any(self.head[i:k]):
             return NEG
+        if any(self.opens[i + (role == "name"):k]):
+            return NEG  # a row number (指标8:) opens a name and nothing else
         if role == "level1":
             if not level1_name(joined):
                 return NEG
@@ -238,7 +242,7 @@ class _Table:
                     return NEG
             else:
                 # 不少于12 种, ≧ 95, 100 %, 2023年 12月
-                if figs == 0 or figs > 1 and not all(x in ("num", "pct", "value") for x in kinds):
+                if figs != 1:
                     return NEG
                 if kinds[0] == "unit" or (kinds[-1] == "cmp"):
                     return NEG
@@ -353,11 +357,25 @@ def _make_row(toks: list[Tok], spans: dict[str, tuple[int, int]]) -> Row:
     return row
 
 
-def read_tables(text: str, start: int = 0, end: int | None = None) -> list[tuple[Header, list[Row], int]]:
-    """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read)."""
+#: The columns of the MoF 项目支出绩效自评表, for a form whose header cells were scattered by the crawl.
+DEFAULT_ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
+
+
+def read_tables(text: str, start: int = 0, end: int | None = None,
+                fallback_from: int | None = None) -> list[tuple[Header, list[Row], int]]:
+    """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read).
+
+    With ``fallback_from`` (the end of a project form's funds block) and no header found, the rows after the
+    form's first 三级指标 / 一级指标 word are read with the MoF form's own columns.
+    """
     end = len(text) if end is None else end
     out = []
     headers = find_headers(text, start, end)
+    if not headers and fallback_from is not None:
+        m = re.search(r"三\s*级\s*指\s*标|一\s*级\s*指\s*标", text[fallback_from:end])
+        if m:
+            a = fallback_from + m.start()
+            headers = [Header(a, fallback_from + m.end(), DEFAULT_ROLES)]
     for hi, h in enumerate(headers):
         region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
         region_end = min(region_end, h.end + 12000)

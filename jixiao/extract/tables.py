@@ -31,14 +31,14 @@ def _dec(s: str | None) -> Decimal | None:
         return None
 
 
-def read_grid_indicators(ctx: Context, prefix: str = "_grid") -> list[Indicator]:
+def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int | None = None) -> list[Indicator]:
     """Indicator rows of every table the header finder sees outside claimed regions.
 
     Evidence is marked under ``{prefix}[i].field``; the caller renames it to the final index.
     """
     out: list[Indicator] = []
     v = _grid_vocab()
-    for header, rows, stop in read_tables(ctx.text):
+    for header, rows, stop in read_tables(ctx.text, fallback_from=fallback_from):
         if ctx.is_claimed(header.start):
             continue
         if any(ctx.is_claimed(r.cells["name"][1]) for r in rows if "name" in r.cells):
