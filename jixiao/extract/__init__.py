@@ -13,6 +13,7 @@ from typing import Any
 
 from jixiao.extract.collect import Context
 from jixiao.extract.formcells import read_staffing_cells
+from jixiao.extract.narrind import read_prose_indicators
 from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
     read_overall_goal,
@@ -73,6 +74,8 @@ def extract(doc: Document) -> Evaluation:
     indicators: list[Indicator] = []
     moved: dict[str, str] = {}
     found = Found()
+    if not list_indicators:
+        list_indicators = read_prose_indicators(ctx, found.ratios)
     form = None
     if funds is not None:
         form = "mof-project"

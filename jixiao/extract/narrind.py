@@ -1,0 +1,185 @@
+"""Indicators stated in prose, inside a section about indicators.
+
+Three wordings are read, each only where it is unambiguous:
+
+- an item followed by its completion rate: ``年度免费开放服务天360天，指标完成率100%`` (the item's actual value, and
+  the rate as a stated ratio named after the item);
+- a list of at least three rates: ``项目验收合格率100%，按时上报资金使用情况100%，工作任务及时完成率≥90%``;
+- a target list and an achievement list naming the same items: ``目标：辅具适配200人，… 实际完成：辅具适配230人，…``.
+
+Level names come from the section heading (``1.产出指标完成情况``) or an inline label (``数量指标：``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from jixiao.extract.collect import Context
+from jixiao.extract.text import squash
+from jixiao.model import Indicator, Ratio
+from jixiao.numbers import D, NumberError
+
+_SECTION = re.compile(r"(?:绩效)?(?:产出|效益|效果|满意度|成本|绩效)?指标(?:的)?(?:完成情况|完成分析|分析|情况)|绩效目标(?:完成情况)?[。.:：]")
+_LEVEL1 = re.compile(r"(产出|效益|效果|满意度|成本)指标")
+_LEVEL2 = re.compile(r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续影响|服务对象满意度|满意度)指标[:：]")
+_ITEM_START = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
+_VALUE = re.compile(
+    r"(?P<val>(?:[≥≤≧≦><]=?|不低于|不少于|达到|超过)?\s*\d+(?:\.\d+)?\s*(?:%|万人次|人次|万人|人|天|万元|元|个|项|次|场|件|户|名|"
+    r"所|家|台|套|座|间|吨|亩|公里|米|平方米|册|份|篇|期|批|条|起|例|种|小时|月|年|万册|万)?)$")
+_COMPLETION = re.compile(r"^(?:指标)?完成率\s*(?:为|达)?\s*(?P<rate>\d+(?:\.\d+)?)\s*%$")
+_QUALITATIVE = re.compile(r"(?P<val>(?:有效|显著|明显|大幅|稳步|持续|进一步|基本|全面)?(?:提高|提升|改善|增强|增加|加强|达到|完成|实现|落实))$")
+
+
+@dataclass
+class _Clause:
+    text: str
+    start: int
+    end: int
+
+
+def _clauses(text: str, start: int, end: int) -> list[_Clause]:
+    out = []
+    pos = start
+    for m in re.finditer(r"[，,；;。\n]", text[start:end]):
+        a, b = pos, start + m.start()
+        seg = text[a:b]
+        lead = len(seg) - len(seg.lstrip())
+        if seg.strip():
+            out.append(_Clause(seg.strip(), a + lead, a + lead + len(seg.strip())))
+        pos = start + m.end()
+    if pos < end and text[pos:end].strip():
+        seg = text[pos:end]
+        lead = len(seg) - len(seg.lstrip())
+        out.append(_Clause(seg.strip(), pos + lead, pos + lead + len(seg.strip())))
+    return out
+
+
+def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
+    """(start, end, level1) of the paragraphs under headings about indicators."""
+    out = []
+    text = ctx.text
+    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
+    for i, (a, b, line) in enumerate(lines):
+        head = line.strip()[:40]
+        if not _SECTION.search(head) or ctx.is_claimed(a) or "\t" in line or "|" in line:
+            continue
+        l1 = _LEVEL1.search(head)
+        level1 = l1.group(0) if l1 else None
+        inline = re.search(r"(?:情况|分析|目标)[。.:：]?", head)
+        start = a + line.find(inline.group(0)) + len(inline.group(0)) if inline else b
+        end = b
+        for qa, qb, q in lines[i + 1:i + 4]:
+            qf = q.strip()
+            if _ITEM_START.match(qf) and len(qf) < 40 or _SECTION.search(qf[:40]) or "|" in q or "\t" in q:
+                break
+            end = qb
+        out.append((start, end, level1))
+    return out
+
+
+def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
+    """Indicators (and their completion rates) from prose sections; evidence under ``_list[i]``."""
+    text = ctx.text
+    out: list[Indicator] = []
+    for start, end, level1 in _sections(ctx):
+        clauses = _clauses(text, start, end)
+        items: list[tuple[Indicator, dict]] = []
+        level2 = None
+        # target list / achievement list
+        paired = _paired_lists(text, clauses)
+        if paired:
+            items.extend(paired)
+        for k, c in enumerate(clauses):
+            if paired:
+                break
+            body = c.text
+            off = 0
+            m2 = _LEVEL2.match(body)
+            if m2:
+                level2, off = m2.group(0)[:-1], m2.end()
+            im = _ITEM_START.match(body[off:])
+            off += im.end() if im else 0
+            rest = body[off:]
+            nxt = clauses[k + 1].text if k + 1 < len(clauses) else ""
+            comp = _COMPLETION.match(nxt)
+            vm = _VALUE.search(rest) or (_QUALITATIVE.search(rest) if comp else None)
+            if not vm:
+                continue
+            name = squash(rest[:vm.start()])
+            if not (2 <= len(name) <= 30) or re.search(r"\d", name[:1]) or "指标" in name[-2:]:
+                continue
+            val = squash(vm.group("val"))
+            a = c.start + off + vm.start("val")
+            spans = {"name": (c.start + off, c.start + off + vm.start()), "actual": (a, a + len(vm.group("val")))}
+            ind = Indicator(name=name, level1=level1, level2=level2, actual=val, project=ctx.project_at(c.start))
+            if comp:
+                items.append((ind, spans))
+                r = comp.group("rate")
+                rs = clauses[k + 1].start + clauses[k + 1].text.find(r)
+                idx = len(ratios)
+                ratios.append(Ratio(name=f"{name}指标完成率", stated=D(r)))
+                ctx.mark(f"other_rates[{idx}].stated", rs, rs + len(r))
+            elif val.endswith("%") and re.search(r"[率度性况识]$|下达|上报|公告|公示|使用|到位", name):
+                items.append((ind, {**spans, "_list": True}))
+        listed = [x for x in items if x[1].get("_list")]
+        if 0 < len(listed) < 3:
+            items = [x for x in items if not x[1].get("_list")]
+        for ind, spans in items:
+            idx = len(out)
+            out.append(ind)
+            for key, span in spans.items():
+                if not key.startswith("_"):
+                    ctx.mark(f"_list[{idx}].{key}", *span)
+        if items:
+            ctx.claimed.append((start, end))
+    return out
+
+
+def _paired_lists(text: str, clauses: list[_Clause]) -> list[tuple[Indicator, dict]]:
+    """``目标：A 200人，B 39人 … 实际完成：A 230人，B 52人`` → indicators with target and actual."""
+    joined = "".join(c.text for c in clauses)
+    if not re.search(r"目标[:：]", joined) or not re.search(r"实际完成(?:情况)?[:：]", joined):
+        return []
+    targets: dict[str, tuple[str, int, int, int, int]] = {}
+    mode = None
+    out: list[tuple[Indicator, dict]] = []
+    marker = re.compile(r"(目标|实际完成(?:情况)?)[:：]")
+    for c in clauses:
+        body = c.text
+        pieces: list[tuple[str | None, int, int]] = []
+        pos = 0
+        for mm in marker.finditer(body):
+            pieces.append((None, pos, mm.start()))
+            pieces.append((mm.group(1), mm.end(), mm.end()))
+            pos = mm.end()
+        pieces.append((None, pos, len(body)))
+        for switch, p0, p1 in pieces:
+            if switch:
+                mode = "target" if switch == "目标" else "actual"
+                continue
+            item = body[p0:p1]
+            vm = _VALUE.search(item)
+            if not vm or mode is None:
+                continue
+            name = squash(item[:vm.start()])
+            a = c.start + p0
+            if not name:
+                continue
+            if mode == "target":
+                targets[name] = (squash(vm.group("val")), a, a + vm.start(), a + vm.start("val"), a + vm.end())
+            elif name in targets:
+                t = targets[name]
+                ind = Indicator(name=name, target=t[0], actual=squash(vm.group("val")))
+                out.append((ind, {"name": (t[1], t[2]), "target": (t[3], t[4]),
+                                  "actual": (a + vm.start("val"), a + vm.end())}))
+    if len(out) < 2:
+        return []
+    return out
+
+
+def _dec(s: str):
+    try:
+        return D(s)
+    except (NumberError, ValueError):
+        return None
