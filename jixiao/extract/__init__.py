@@ -13,6 +13,8 @@ from typing import Any
 
 from jixiao.extract.collect import Context
 from jixiao.extract.formcells import read_staffing_cells
+from jixiao.extract.funding_text import numbered_projects, read_fund_statements
+from jixiao.extract.funding_text import read_project_name as read_fund_project
 from jixiao.extract.narrind import read_prose_indicators
 from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.identity import (
@@ -69,7 +71,10 @@ def extract(doc: Document) -> Evaluation:
     tab_indicators, tab_extra = read_tab_tables(ctx)
     grid_indicators = read_grid_indicators(ctx, fallback_from=funds["block"].end if funds else None)
     find_project_sections(ctx)
+    numbered = numbered_projects(ctx)
     list_indicators = read_indicator_lists(ctx)
+    dept_form = funds is not None and re.search(r"部门|整体|单位", funds["block"].total_label or "")
+    scope = read_scope(ctx, title, project_form=mof is not None and not dept_form)
 
     indicators: list[Indicator] = []
     moved: dict[str, str] = {}
@@ -114,8 +119,15 @@ def extract(doc: Document) -> Evaluation:
     read_expense_lists(ctx, found)
     read_staffing_cells(ctx, found.staffing, found.ratios)
     read_budget(ctx, found)
+    if scope == "project" or not found.budget:
+        read_fund_statements(ctx, found.budget)
     read_ratios(ctx, found)
     read_breakdowns(ctx, found)
+    for i, p in enumerate(numbered):
+        ev = ctx.evidence.pop(f"_project_name[{i}]", None)
+        if ev is not None:
+            p["_ev"]["name"] = (ev.start, ev.end)
+    found.projects[:0] = [p for p in numbered if not any(q["name"] == p["name"] for q in found.projects)]
     projects = list(projects_from(found, ctx))
 
     # 3. identity and sections
@@ -126,11 +138,9 @@ def extract(doc: Document) -> Evaluation:
     year, y0, y1 = read_year(ctx, title, title_pos)
     if year:
         ctx.mark("year", y0, y1)
-    dept_form = funds is not None and re.search(r"部门|整体|单位", funds["block"].total_label or "")
-    scope = read_scope(ctx, title, project_form=mof is not None and not dept_form)
     if scope == "project" and not projects:
         # a project self-evaluation lists its one project with the document's figures
-        named = read_project_name(ctx)
+        named = read_project_name(ctx) or read_fund_project(ctx, title)
         if named:
             b = found.budget
             projects.append(Project(name=named[0], budget=b.get("adjusted"), executed=b.get("executed"),

@@ -102,9 +102,9 @@ def read_budget(ctx: Context, found: Found) -> None:
     for sent in ctx.sents:
         if ctx.is_claimed(sent.start):
             continue
-        project = ctx.project_at(sent.start)
         last_main: str | None = None
         for n in numbers_in(text, sent.start, sent.end, cells=False):
+            project = ctx.project_at(n.start)
             label = label_before(ctx, n.start, sent.start)
             if n.unit in ("人", "名") and not project:
                 for key, pat in staffing:
@@ -230,8 +230,8 @@ def read_ratios(ctx: Context, found: Found) -> None:
             after = text[n.end:n.end + 4]
             if re.match(r"\s*(至|到|~|～|-|—)\s*\d", after) or label.endswith(("在", "分别为", "分别是")) or "分别" in label:
                 continue
-            project = ctx.project_at(sent.start)
-            if project and re.search(r"执行率|完成率", label) and exec_label.search(label):
+            project = ctx.project_at(n.start)
+            if project and exec_label.search(label):
                 proj = next((p for p in found.projects if p["name"] == project), None)
                 if proj is not None and "execution_rate" not in proj:
                     proj["execution_rate"] = n.value

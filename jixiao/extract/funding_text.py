@@ -1,0 +1,106 @@
+"""Money and projects of reports written as prose about one fund or project (专项, 转移支付, 衔接资金 …).
+
+These reports state their budget as an allocation (``下达…资金100万元``, ``预算安排2700万元``, ``指标金额是110万元``)
+and what was paid (``实际拨付金额是108万元``, ``已拨付工程款700万元``); the project is named by what the money is
+used for (``用于实施X项目``, ``全部列入X项目``), by the title, or by ``现将X绩效自评报告如下``; several projects are
+numbered (``项目一：X，…完成预算的100%``). Words are data (``lexicon.yaml`` ``fund_text``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.text import numbers_in, squash
+from jixiao.numbers import to_wan
+
+
+@cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    f = lexicon()["fund_text"]
+    return {k: re.compile(v) for k, v in f.items()}
+
+
+def read_fund_statements(ctx: Context, budget: dict) -> None:
+    """The first allocation as ``adjusted`` and the first payment as ``executed``, unless already read."""
+    rx = _rx()
+    text = ctx.text
+    limit = min(len(text), 6000)
+    for sent in ctx.sents:
+        if sent.start > limit:
+            break
+        if ctx.is_claimed(sent.start):
+            continue
+        for n in numbers_in(text, sent.start, sent.end, cells=False):
+            if not n.is_money or ctx.project_at(n.start):
+                continue
+            prefix = squash(text[sent.start:n.start])
+            clause = re.split(r"[，,；;]", prefix)[-1]
+            if rx["not_budget"].search(clause):
+                continue
+            if "adjusted" not in budget and "initial" not in budget and (
+                    rx["allocation"].search(clause) or rx["allocation_end"].search(clause)):
+                budget["adjusted"] = to_wan(n.value, n.unit)
+                ctx.mark("budget.adjusted", n.start, n.end)
+            elif "executed" not in budget and rx["payment"].search(clause):
+                budget["executed"] = to_wan(n.value, n.unit)
+                ctx.mark("budget.executed", n.start, n.end)
+
+
+def read_project_name(ctx: Context, title: str | None) -> tuple[str, int, int] | None:
+    """The one project a prose report is about (see the module docstring for the order of sources)."""
+    rx = _rx()
+    text = ctx.text
+    m = rx["used_for"].search(text[:6000])
+    if m:
+        return m.group("name"), m.start("name"), m.end("name")
+    if title:
+        t = squash(title)
+        pm = re.search(r"报告[（(](?P<name>.+)[）)]$", t)
+        if pm and rx["project_end"].search(pm.group("name")):
+            return _located(ctx, pm.group("name"))
+        t = re.sub(r"^[（(][^）)]{1,12}[）)]", "", t)
+        t = rx["title_tail"].sub("", t)
+        t = re.sub(r"20\d\d年度?$", "", t)
+        t = re.sub(r"^.*?20\d\d年度?", "", t) if re.search(r"20\d\d年", t[:30]) else t
+        t = re.sub(r"(项目)专项资金$", r"\1", t)
+        if 2 <= len(t) <= 60 and rx["project_end"].search(t):
+            return _located(ctx, t)
+    m = rx["report_on"].search(text[:6000])
+    if m and rx["project_end"].search(m.group("name")):
+        return m.group("name"), m.start("name"), m.end("name")
+    return None
+
+
+def _located(ctx: Context, name: str) -> tuple[str, int, int]:
+    pos = ctx.text.find(name)
+    return name, pos, (pos + len(name)) if pos >= 0 else -1
+
+
+def numbered_projects(ctx: Context) -> list[dict]:
+    """``项目一：NAME，…完成预算的100%`` → projects with what each sentence states; their text becomes their section."""
+    rx = _rx()
+    text = ctx.text
+    out: list[dict] = []
+    heads = list(rx["numbered"].finditer(text))
+    for k, m in enumerate(heads):
+        end = heads[k + 1].start() if k + 1 < len(heads) else text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        name = m.group("name")
+        proj: dict = {"name": name, "_ev": {}}
+        ctx.mark(f"_project_name[{len(out)}]", m.start("name"), m.end("name"))
+        for n in numbers_in(text, m.end(), end, cells=False):
+            before = squash(text[max(m.end(), n.start - 12):n.start])
+            if n.is_percent and "execution_rate" not in proj and rx["project_rate"].search(before):
+                proj["execution_rate"] = n.value
+                proj["_ev"]["execution_rate"] = (n.start, n.end)
+            elif n.is_money and "budget" not in proj and re.search(r"预算数?$", before):
+                proj["budget"] = to_wan(n.value, n.unit)
+                proj["_ev"]["budget"] = (n.start, n.end)
+            elif n.is_money and "executed" not in proj and re.search(r"执行数?$|支出$", before):
+                proj["executed"] = to_wan(n.value, n.unit)
+                proj["_ev"]["executed"] = (n.start, n.end)
+        ctx.project_sections.append((m.start(), end, name))
+        out.append(proj)
+    return out if len(out) >= 2 else []
