@@ -245,18 +245,22 @@ def read_ratios(ctx: Context, found: Found) -> None:
             if adj_label.search(label) and "adjustment_rate" not in found.budget:
                 found.budget["adjustment_rate"] = n.value
                 ctx.mark("budget.adjustment_rate", n.start, n.end)
+            composed = _composed_rate_name(ctx, sent, n, label)
             m = connector.search(label)
             name = label[: m.start()] if m else label
-            if not name_end.search(name) or skip.search(name):
+            if composed:
+                name = composed
+            elif not name_end.search(name) or skip.search(name):
                 continue
             name = _clean_rate_name(name, strip)
             if not name:
                 continue
             if generic.match(name):
                 subject = _rate_subject(ctx, sent, n, name)
-                if not subject:
+                if subject and len(subject) <= 16 and not re.search(r"[，,。]", subject):
+                    name = subject + name
+                elif name != "完成率":
                     continue
-                name = subject + name
             if any(r.name == name for r in found.ratios):
                 continue
             num, den = _find_inputs(ctx, si, n)
@@ -283,6 +287,30 @@ def read_ratios(ctx: Context, found: Found) -> None:
             if num and den_span:
                 ctx.mark(f"other_rates[{idx}].numerator", num.start, num.end)
                 ctx.mark(f"other_rates[{idx}].denominator", *den_span)
+
+
+def _composed_rate_name(ctx: Context, sent: Seg, n: Num, label: str) -> str | None:
+    """占总收入的 / 同比下降 named after the subject of the clause before (财政拨款收入占总收入, 收入同比下降)."""
+    lx = lexicon()
+    share = rx(lx["rate_share"]).match(label)
+    change = rx(lx["rate_change"]).match(label)
+    if not share and not change:
+        return None
+    text = ctx.text
+    cs = clause_start(text, n.start, sent.start)
+    prev_end = cs - 1
+    if prev_end <= sent.start:
+        return None
+    pcs = clause_start(text, prev_end, sent.start)
+    nums = numbers_in(text, pcs, prev_end)
+    if not nums:
+        return None
+    subject = squash(text[pcs:nums[-1].start])
+    subject = re.sub(r"^(其中|本年度|本年|上年度|全年|今年)+[:：]?", "", subject)
+    subject = re.sub(r"(减少|增加|下降|增长|合计|共计|为|是)+$", "", subject)
+    if not (2 <= len(subject) <= 16) or re.search(r"\d", subject):
+        return None
+    return subject + ("占" + share.group("base") if share else change.group("word"))
 
 
 def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:

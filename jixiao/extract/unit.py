@@ -46,6 +46,11 @@ def _rx() -> dict[str, re.Pattern[str]]:
     }
 
 
+@cache
+def _suffixes() -> tuple[str, ...]:
+    return tuple(lexicon()["org_suffix"].split("|"))
+
+
 def _is_chrome(line: str) -> bool:
     return bool(_rx()["chrome"].match(line))
 
@@ -103,10 +108,11 @@ def _clean_org(value: str) -> str | None:
     v = squash(value)
     v = re.sub(r"^(?:\[\d+\]|［\d+］|\d{3,}[-－—]?|[（(]公章[）)]|[（(]盖章[）)]|及代码|[:：])+", "", v)
     v = re.sub(r"[（(](?:公章|盖章)[）)]", "", v)
-    ends = [m.end() for m in rx["org_end"].finditer(v)]
-    if not ends:
+    suffixes = _suffixes()
+    end = next((k for k in range(len(v), 0, -1) if v[:k].endswith(suffixes)), 0)
+    if not end:
         return None
-    v = v[:ends[-1]]
+    v = v[:end]
     if len(v) < 3 or not re.fullmatch(rf"[{_CJK}（）()·]+", v):
         return None
     if re.match(r"^(?:为|据|由|经|对|在|向|和|与|及|以|从|被|将|把|使|让|欢迎|名称|其中|我|本|该|全|各)", v):
@@ -208,7 +214,7 @@ def _subject(ctx: Context) -> tuple[str, int, int] | None:
     place = lexicon()["identity"]["place_end"]
     pat = re.compile(
         rf"(?:^|[。；\n]|(?:要求|精神|通知|规定)[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*(?P<org>(?:[{_CJK}]{{2,8}}?(?:{place}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
-        r"(?=[\s，,]*(?:20\d\d|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|组织|开展|主要|"
+        r"(?=[\s，,]*(?:20\d\d|的(?:主要)?(?:职责|职能)|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|组织|开展|主要|"
         r"内设|位于|属于|积极|成立|实施|现将|自评|始终|围绕|全面|深入|紧紧|切实|以|结合|进一步))", re.M)
     for m in pat.finditer(text):
         line_start = text.rfind("\n", 0, m.start("org")) + 1
