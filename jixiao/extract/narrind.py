@@ -69,7 +69,7 @@ def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
         inline = re.search(r"(?:情况|分析|目标)[。.:：]?", head)
         start = a + line.find(inline.group(0)) + len(inline.group(0)) if inline else b
         end = b
-        for qa, qb, q in lines[i + 1:i + 4]:
+        for _qa, qb, q in lines[i + 1:i + 4]:
             qf = q.strip()
             if _ITEM_START.match(qf) and len(qf) < 40 or _SECTION.search(qf[:40]) or "|" in q or "\t" in q:
                 break

@@ -104,7 +104,6 @@ def _cells(pos: int, line: str) -> list[tuple[int, str]]:
 
 def _clean_org(value: str) -> str | None:
     """A unit name from a field value: codes and trailing words dropped; None when it names no unit."""
-    rx = _rx()
     v = squash(value)
     v = re.sub(r"^(?:\[\d+\]|［\d+］|\d{3,}[-－—]?|[（(]公章[）)]|[（(]盖章[）)]|及代码|[:：])+", "", v)
     v = re.sub(r"[（(](?:公章|盖章)[）)]", "", v)
