@@ -1,6 +1,11 @@
 """Field recall and wrong values of the extractor against the corpus labels.
 
-Usage: python bench/accuracy.py [CORPUS_DIR] [-v] [--synth N]
+Usage: python bench/accuracy.py [CORPUS_DIR] [-v|--docs] [--synth N] [--formats docx,pdf,gb18030]
+
+With the default corpus (../shared/corpus) it reports the five seeds, the part of ``real/`` worked on, and the
+held-aside third of ``real/`` (a fixed random sample, see ``holdout``) on separate lines, each with the fields
+missed most often by kind. ``--formats`` also renders every real text to those formats (bench/formats.py) and
+reads it back, so ingest can be compared with the text.
 
 ``--synth N`` also scores N synthetic reports from ``bench/synth.py`` (own wording,
 other departments and provinces) against the figures they were generated from.
@@ -117,28 +122,77 @@ def synth(n: int, verbose: bool) -> None:
             print("    " + line)
 
 
+#: The held-aside third of ``real/``: a fixed random sample, never looked at while the extractor is tuned.
+HOLDOUT_SEED = 20261201
+
+
+def holdout(names: list[str]) -> set[str]:
+    import random
+
+    return set(random.Random(HOLDOUT_SEED).sample(sorted(names), len(names) // 3))
+
+
+def _kind(note: str) -> str:
+    m = re.match(r"(missing|WRONG) ([a-z_]+)(?:\[[^]]*\])?\.?([a-z_]*)", note)
+    return f"{m.group(2)}.{m.group(3)}".rstrip(".") if m else note.split(":")[0]
+
+
+def run(docs: list[tuple[dict, Path]], title: str, verbose: bool, show_docs: bool, fmt: str | None = None) -> None:
+    """Score the extractor on ``docs`` (label, text path); with ``fmt`` the text is first rendered to it."""
+    import tempfile
+    from collections import Counter
+
+    T = H = W = 0
+    misses: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, src in docs:
+            path = src
+            if fmt:
+                from bench.formats import write
+
+                text = src.read_text("utf-8")
+                path = Path(tmp) / (src.stem + (".txt" if fmt == "gb18030" else "." + fmt))
+                write(text, path, **({"encoding": "gb18030"} if fmt == "gb18030" else {}))
+            got = evaluation_to_json(extract(read(path)), evidence=False)
+            t, h, w, notes = compare(label, got)
+            T, H, W = T + t, H + h, W + w
+            misses.update(_kind(n) for n in notes)
+            if show_docs:
+                print(f"  {label['doc']:26} {t:6d} {h / t if t else 1:7.3f} {w:5d}")
+                if verbose:
+                    for n in notes:
+                        print("      " + n)
+    top = ", ".join(f"{k} {v}" for k, v in misses.most_common(6))
+    print(f"{title:28} {T:6d} {H / T if T else 1:7.3f} {W:5d}  {W / T if T else 0:6.3f}   {top}")
+
+
 def main(argv: list[str]) -> int:
     verbose = "-v" in argv
+    show_docs = verbose or "--docs" in argv
     n_synth = int(argv[argv.index("--synth") + 1]) if "--synth" in argv else 0
-    args = [a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] != "--synth")]
+    formats = argv[argv.index("--formats") + 1].split(",") if "--formats" in argv else []
+    args = [a for i, a in enumerate(argv) if not a.startswith("-") and (i == 0 or argv[i - 1] not in ("--synth", "--formats"))]
     corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus"
-    labels = sorted(corpus.glob("*.expected.json"))
-    if not labels:
+    print(f"{'corpus':28} {'fields':>6} {'recall':>7} {'wrong':>5}  {'wrong%':>6}   fields missed most often")
+    seeds = [(json.loads(p.read_text("utf-8")), p.with_name(p.name.replace(".expected.json", ".txt")))
+             for p in sorted(corpus.glob("*.expected.json"))]
+    real_dir = corpus / "real" if (corpus / "real").is_dir() else None
+    if not seeds and real_dir is None:
         print(f"no labels under {corpus}")
         return 0
-    T = H = W = 0
-    print(f"{'document':28} {'fields':>6} {'recall':>7} {'wrong':>5}")
-    for lp in labels:
-        label = json.loads(lp.read_text("utf-8"))
-        src = lp.with_name(lp.name.replace(".expected.json", ".txt"))
-        got = evaluation_to_json(extract(read(src)), evidence=False)
-        t, h, w, notes = compare(label, got)
-        T, H, W = T + t, H + h, W + w
-        print(f"{label['doc']:28} {t:6d} {h / t if t else 1:7.3f} {w:5d}")
-        if verbose:
-            for n in notes:
-                print("    " + n)
-    print(f"{'overall':28} {T:6d} {H / T if T else 1:7.3f} {W:5d}")
+    if seeds:
+        run(seeds, corpus.name if args else "seeds", verbose, show_docs)
+    if real_dir is not None:
+        real = [(json.loads(p.read_text("utf-8")), p.with_name(p.name.replace(".expected.json", ".txt")))
+                for p in sorted(real_dir.glob("*.expected.json"))]
+        held = holdout([lb["doc"] for lb, _ in real])
+        work = [d for d in real if d[0]["doc"] not in held]
+        aside = [d for d in real if d[0]["doc"] in held]
+        run(work, "real (worked on)", verbose, show_docs)
+        run(aside, "real (held aside)", False, False)
+        for fmt in formats:
+            run(work, f"real (worked on) as {fmt}", False, False, fmt)
+            run(aside, f"real (held aside) as {fmt}", False, False, fmt)
     if n_synth:
         synth(n_synth, verbose)
     return 0

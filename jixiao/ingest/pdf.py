@@ -98,7 +98,7 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
                     if join or tables:
                         height = page.get_mediabox()[3]
                         lines = _page_lines(textpage, raw_text, height)
-                        blocks, metrics = _page_blocks(lines, tables or [], join, height, metrics)
+                        blocks, metrics = _page_blocks(lines, tables or [], join, height, metrics, i + 1)
                     else:
                         blocks = [_Block("para", text)]
                     carry = _emit(b, blocks, carry, i + 1)
@@ -317,14 +317,14 @@ class _Block(NamedTuple):
 
 
 def _page_blocks(lines: list[_Line], tables: list, join: bool, height: float,
-                 fallback: tuple | None = None) -> tuple[list[_Block], tuple | None]:
+                 fallback: tuple | None = None, page_no: int = 0) -> tuple[list[_Block], tuple | None]:
     """The page's paragraphs and tables in reading order; a table replaces the lines inside it.
 
     With ``join``, page numbers in the margins are dropped, wrapped lines are joined,
     and each resulting line is a paragraph (as the docx and html readers give them).
     """
     if join:
-        lines = [ln for ln in lines if not _is_page_number(ln, height)]
+        lines = [ln for ln in lines if not _is_page_number(ln, height, page_no)]
     metrics = (_metrics(lines) or fallback) if join else None
     blocks: list[_Block] = []
 
@@ -336,7 +336,8 @@ def _page_blocks(lines: list[_Line], tables: list, join: bool, height: float,
             return
         for text, first, last in _join(group, metrics):
             opens = metrics is not None and first.left <= metrics[0] + 0.8 * metrics[2]
-            runs_on = metrics is not None and last.right >= metrics[1] - 1.5 * metrics[2]
+            runs_on = (metrics is not None and last.right >= metrics[1] - 1.5 * metrics[2]
+                       and len(last.text.strip()) >= _MIN_WRAPPED)
             blocks.append(_Block("para", text, opens=opens, runs_on=runs_on))
 
     rest = [ln for ln in lines if not any(_inside(ln, t[0]) for t in tables)]
@@ -478,9 +479,18 @@ def _origin(merges: dict, grid: list, r: int, c: int) -> tuple[int, int] | None:
 _PAGE_NO = re.compile(r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–－·]*$")
 
 
-def _is_page_number(ln: _Line, height: float) -> bool:
-    """A page number line ("- 3 -", "第 3 页", "3/12") in the top or bottom tenth of the page."""
-    return (ln.top > 0.9 * height or ln.bottom < 0.1 * height) and bool(_PAGE_NO.match(ln.text))
+def _is_page_number(ln: _Line, height: float, page_no: int = 0) -> bool:
+    """A page number line ("- 3 -", "第 3 页", "3/12") in the top or bottom tenth of the page.
+
+    A bare figure counts only when it is near the page's own number: a table cell "100" that falls in the
+    margin zone is data (front matter may shift the printed number by a few pages).
+    """
+    if not (ln.top > 0.9 * height or ln.bottom < 0.1 * height) or not _PAGE_NO.match(ln.text):
+        return False
+    bare = ln.text.strip()
+    if page_no and bare.isdigit():
+        return abs(int(bare) - page_no) <= 3
+    return True
 
 
 def _inside(ln: _Line, bbox) -> bool:
@@ -516,6 +526,11 @@ def _join(lines: list[_Line], metrics) -> list[tuple[str, _Line, _Line]]:
     return out
 
 
+#: A line shorter than this did not wrap at the margin, however wide the page's widest line is (a page of
+#: table cells printed one a line has no body width to measure).
+_MIN_WRAPPED = 12
+
+
 def _wraps(prev: _Line, ln: _Line, metrics: tuple[float, float, float]) -> bool:
     left, right, h = metrics
     if h <= 0:
@@ -523,6 +538,7 @@ def _wraps(prev: _Line, ln: _Line, metrics: tuple[float, float, float]) -> bool:
     if prev.text.rstrip()[-1:] in _CLOSERS and _LIST_START.match(ln.text.lstrip()):
         return False  # a sentence ended at the margin and a numbered item or heading follows
     return (prev.right >= right - 1.5 * h
+            and len(prev.text.strip()) >= _MIN_WRAPPED
             and ln.left <= left + 0.8 * h
             and 0 <= ln.top - prev.bottom < 1.5 * h
             and "  " not in prev.text.strip() and "  " not in ln.text.strip())
