@@ -227,12 +227,15 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
         r"(?:[ 　]*\|?[ 　\n|]{1,6}(?P<v2>\d+(?:\.\d+)?)(?=[ 　\n|]*(?:优|良|中|差|分|\n|$)))?[ 　]*分?")
     for m in total_re.finditer(text):
         clause_from = max(text.rfind(c, 0, m.start()) for c in "，,。；\n")
-        clause = text[clause_from + 1:m.start()]
-        if re.search(r"指标体系|满分|分值", clause) or any(n in clause for n in level1_names):
+        clause = text[max(clause_from + 1, m.start() - 24):m.start()]
+        if re.search(r"指标体系|满分|分值|设置|构成|权重", clause) or any(n in clause for n in level1_names):
             continue
-        if rx(r"\d").search(clause[-3:] if clause else ""):
+        if rx(r"\d").search(clause[-1:] if clause else ""):
             continue
         v = D(m.group("v"))
+        after = text[m.end():m.end() + 30]
+        if squash(m.group("label")) == "总分" and v == 100 and not m.group("v2") and re.search(r"得分", after):
+            continue  # 总分100分，自评得分95分: the first figure is the scale
         if m.group("v2") and D(m.group("v2")) <= v and v == 100:
             out["total"] = (D(m.group("v2")), m.start("v2"), m.end("v2"))  # 分值 100, then the 得分
         else:

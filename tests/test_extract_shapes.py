@@ -1,0 +1,73 @@
+"""One indicator table, printed in every shape real crawls give it, reads the same.
+
+The table is our own (a county library's project); it is printed as a pipe table with merged cells left
+out, one cell a line, one cell a paragraph, one long line of space-separated cells, and tab rows. Each must
+give the same rows: names, levels, targets, actuals, weights and scores.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jixiao.extract import extract
+from jixiao.ingest import read_bytes
+
+HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+ROWS = [
+    ["产出指标", "数量指标", "开放服务天数", "≥300天", "306天", "15", "15", ""],
+    ["", "", "图书借阅册次", "≥8万册次", "7.6万册次", "15", "14", "闭馆维修一个月"],
+    ["", "质量指标", "活动验收合格率", "100%", "100%", "10", "10", ""],
+    ["", "时效指标", "资金拨付及时率", "≥95%", "100%", "10", "10", ""],
+    ["效益指标", "社会效益指标", "读者到馆人次增长", "≥5%", "6.2%", "20", "20", ""],
+    ["", "可持续影响指标", "数字资源更新机制", "健全", "健全", "10", "9", "制度待修订"],
+    ["满意度指标", "服务对象满意度指标", "读者满意度", "≥90%", "93%", "10", "10", ""],
+]
+HEAD = "某县图书馆2024年度项目支出绩效自评表\n项目名称 | 公共图书馆免费开放 |\n"
+WANT = [
+    ("产出指标", "数量指标", "开放服务天数", "≥300天", "306天", 15, 15),
+    ("产出指标", "数量指标", "图书借阅册次", "≥8万册次", "7.6万册次", 15, 14),
+    ("产出指标", "质量指标", "活动验收合格率", "100%", "100%", 10, 10),
+    ("产出指标", "时效指标", "资金拨付及时率", "≥95%", "100%", 10, 10),
+    ("效益指标", "社会效益指标", "读者到馆人次增长", "≥5%", "6.2%", 20, 20),
+    ("效益指标", "可持续影响指标", "数字资源更新机制", "健全", "健全", 10, 9),
+    ("满意度指标", "服务对象满意度指标", "读者满意度", "≥90%", "93%", 10, 10),
+]
+
+
+def _pipe() -> str:
+    lines = ["| " + " | ".join(HEADER) + " |"]
+    for r in ROWS:
+        lines.append("| " + " | ".join(c for c in r if c) + " |")  # merged and empty cells are dropped
+    return HEAD + "\n".join(lines) + "\n总分 | 100 | 98 |\n"
+
+
+def _cell_a_line() -> str:
+    cells = HEADER + [c for r in ROWS for c in r if c]
+    return HEAD + "\n".join(f"{c}\n|" for c in cells) + "\n总分\n|\n98\n"
+
+
+def _cell_a_paragraph() -> str:
+    cells = HEADER + [c for r in ROWS for c in r if c]
+    return HEAD + "\n\n".join(cells) + "\n\n总分\n\n98\n"
+
+
+def _one_line() -> str:
+    cells = HEADER + [c for r in ROWS for c in r if c]
+    return HEAD + " ".join(cells) + " 总分 98\n"
+
+
+def _tabs() -> str:
+    return HEAD + "\n".join("\t".join(r) for r in [HEADER, *ROWS]) + "\n总分\t\t\t\t\t100\t98\t\n"
+
+
+@pytest.mark.parametrize("shape", [_pipe, _cell_a_line, _cell_a_paragraph, _one_line, _tabs])
+def test_every_shape_reads_the_same_rows(shape):
+    ev = extract(read_bytes(shape().encode("utf-8"), f"{shape.__name__}.txt"))
+    got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
+    assert got == [(a, b, c, d, e, Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in WANT]
+    assert ev.score.total == 98
+    for k, ind in enumerate(ev.indicators):  # every figure points back at its cell
+        ev_w = ev.evidence[f"indicators[{k}].weight"]
+        assert ev_w.text == str(ind.weight)
