@@ -71,3 +71,46 @@ def test_every_shape_reads_the_same_rows(shape):
     for k, ind in enumerate(ev.indicators):  # every figure points back at its cell
         ev_w = ev.evidence[f"indicators[{k}].weight"]
         assert ev_w.text == str(ind.weight)
+
+
+# A department-wide scoring sheet: level names with their own 分值, a criteria column full of figures.
+SHEET_HEADER = ["一级指标", "分值", "二级指标", "分值", "三级指标", "分值", "评分标准", "得分"]
+SHEET = [
+    ["投入", "15", "预算配置", "15", "在职人员控制率", "5", "以100%为标准，每超过1个百分点扣0.5分，扣完为止", "5"],
+    ["", "", "", "", "三公经费变动率", "5", "变动率≤0得满分，每增加1%扣0.5分", "4.5"],
+    ["", "", "", "", "重点支出安排率", "5", "达到80%以上得满分，每降低5%扣1分", "5"],
+    ["过程", "35", "预算执行", "20", "预算完成率", "10", "完成率100%得满分，每低5%扣2分", "8"],
+    ["", "", "", "", "结转结余率", "10", "结转结余率≤5%得满分，否则不得分", "10"],
+    ["", "", "资产管理", "15", "固定资产利用率", "15", "利用率≥90%得满分，每低1%扣0.5分", "15"],
+]
+SHEET_WANT = [
+    ("投入", "预算配置", "在职人员控制率", 5, 5),
+    ("投入", "预算配置", "三公经费变动率", 5, Decimal("4.5")),
+    ("投入", "预算配置", "重点支出安排率", 5, 5),
+    ("过程", "预算执行", "预算完成率", 10, 8),
+    ("过程", "预算执行", "结转结余率", 10, 10),
+    ("过程", "资产管理", "固定资产利用率", 15, 15),
+]
+SHEET_HEAD = "某镇人民政府2023年度部门整体支出绩效评价指标表\n"
+
+
+def _sheet_cells() -> list[str]:
+    return SHEET_HEADER + [c for r in SHEET for c in r if c]
+
+
+@pytest.mark.parametrize("layout", ["pipe", "line", "paragraph", "one_line", "tabs"])
+def test_scoring_sheet_with_criteria_reads_the_same_in_every_shape(layout):
+    if layout == "pipe":
+        body = "\n".join("| " + " | ".join(c for c in r if c) + " |" for r in [SHEET_HEADER, *SHEET])
+    elif layout == "line":
+        body = "\n".join(f"{c}\n|" for c in _sheet_cells())
+    elif layout == "paragraph":
+        body = "\n\n".join(_sheet_cells())
+    elif layout == "one_line":
+        body = " ".join(_sheet_cells())
+    else:
+        body = "\n".join("\t".join(r) for r in [SHEET_HEADER, *SHEET])
+    ev = extract(read_bytes((SHEET_HEAD + body + "\n").encode("utf-8"), f"sheet_{layout}.txt"))
+    got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
+    assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in SHEET_WANT]
+    assert [i.level1_weight for i in ev.indicators][:1] == [15]
