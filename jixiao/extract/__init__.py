@@ -12,7 +12,7 @@ from dataclasses import fields
 from typing import Any
 
 from jixiao.extract.collect import Context
-from jixiao.extract.formcells import read_staffing_cells
+from jixiao.extract.formcells import read_money_cells, read_staffing_cells
 from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.funding_text import numbered_projects, read_fund_statements
 from jixiao.extract.funding_text import read_project_name as read_fund_project
@@ -118,6 +118,7 @@ def extract(doc: Document) -> Evaluation:
     # 2. prose
     read_expense_lists(ctx, found)
     read_staffing_cells(ctx, found.staffing, found.ratios)
+    read_money_cells(ctx, found.budget, found.funding)
     read_budget(ctx, found)
     if scope == "project" or not found.budget:
         read_fund_statements(ctx, found.budget)

@@ -114,7 +114,7 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
             continue
         before = piece[m.start() - 1] if m.start() > 0 else ""
         after = piece[m.end()] if m.end() < len(piece) else ""
-        if _is_word(before) and (_is_word(after) or after in ":：、") and not m.group(0).endswith("%"):
+        if _is_word(before) and (_is_word(after) or (after != "" and after in ":：、")) and not m.group(0).endswith("%"):
             continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it
 
         if m.start() > pos:

@@ -115,3 +115,52 @@ def _add_rate(ctx: Context, ratios: list[Ratio], got: dict, at: int) -> None:
     if ok:
         ctx.mark(f"other_rates[{idx}].numerator", nt.start, nt.end)
         ctx.mark(f"other_rates[{idx}].denominator", dt.start, dt.end)
+
+
+@cache
+def _money_labels() -> list[tuple[str, re.Pattern[str]]]:
+    return [(k, re.compile(v)) for k, v in lexicon()["money_cells"].items()]
+
+
+_UNIT_DECL = re.compile(r"[（(]\s*(万元|元)\s*(?:[）)]|\n)|单位\s*[:：]\s*(万元|元)(?![/])")
+
+
+def read_money_cells(ctx: Context, budget: dict, funding: dict) -> None:
+    """Budget and funding figures of form cells: a label cell followed by exactly one figure.
+
+    A bare figure takes the unit the form declares before it ((万元), 单位：元); without one it is left out.
+    """
+    text = ctx.text
+    toks = tokenize(text)
+    decls = [(m.start(), m.group(1) or m.group(2)) for m in _UNIT_DECL.finditer(text)]
+    for i, t in enumerate(toks[:-1]):
+        s = squash(t.text)
+        key = next((k for k, pat in _money_labels() if pat.match(s)), None)
+        if key is None or ctx.is_claimed(t.start):
+            continue
+        v = toks[i + 1]
+        after = toks[i + 2] if i + 2 < len(toks) else None
+        if v.kind not in ("num", "value") or (after is not None and after.is_figure and after.gap != 0):
+            continue
+        raw = normalize(squash(v.text))
+        m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(万元|万|元)?", raw)
+        if not m:
+            continue
+        unit = m.group(2)
+        if unit is None and after is not None and squash(after.text) in ("万", "万元", "元"):
+            unit = squash(after.text)
+        if unit is None:
+            near = [(abs(p - t.start) + (0 if p < t.start else 400), u) for p, u in decls if abs(p - t.start) < 1500]
+            unit = min(near)[1] if near else None
+        if unit is None:
+            continue
+        try:
+            value = D(m.group(1).replace(",", ""))
+        except (NumberError, ValueError):
+            continue
+        value = value / 10000 if unit == "元" else value
+        section, slot = key.split(".")
+        target = budget if section == "budget" else funding
+        if slot not in target:
+            target[slot] = value
+            ctx.mark(key, v.start, v.end)

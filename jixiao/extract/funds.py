@@ -42,6 +42,7 @@ class FundsBlock:
     label: str | None = None
     rate_name: str | None = None
     total_label: str | None = None
+    weight_note: Figure | None = None
     values: dict[str, Figure] = field(default_factory=dict)
     rows: list[tuple[str, dict[str, Figure]]] = field(default_factory=list)
 
@@ -127,6 +128,11 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     block = FundsBlock(start=h0, end=h1, columns=roles, unit=unit, label=label)
     rate_cols = [x[3] for x in run if x[2] == "rate"]
     block.rate_name = rate_cols[0] if rate_cols else None
+    # the row's 分值 written in a header: 预算执行情况（20分） / 得分（20分*执行率）
+    wm = re.search(r"[（(]\s*(\d{1,3})\s*分\s*(?:[*×x]\s*执行率)?\s*[）)]", text[max(0, h0 - 60):h1 + 20])
+    if wm:
+        a = max(0, h0 - 60) + wm.start(1)
+        block.weight_note = Figure(D(wm.group(1)), wm.group(1), a, a + len(wm.group(1)))
     # pairs written as label figure label figure … (预算数 6.84 到位数 6.84 执行数 6.84)
     pairs = _pairs(text, run)
     if pairs:

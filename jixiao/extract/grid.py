@@ -29,6 +29,7 @@ _SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit":
 _SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
          "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
 _JUNK = -1.2
+_JUNK_LEVEL = -0.3  # a level name over an empty row (生态效益指标 with no indicator under it)
 _VALUE_ROLES = ("target", "actual", "weight", "score")
 
 
@@ -193,7 +194,7 @@ class _Table:
         cost = 0.0
         t = self.toks
         if self.strong and i > 0 and t[i].gap != STRONG:
-            cost -= 0.8 if t[i].gap == SPACE else 1.0
+            cost -= 1.0 if t[i].gap == SPACE else 2.5
         for x in range(i + 1, k):
             if t[x].gap == STRONG:
                 cost -= 0.9 if self.strong else 0.3
@@ -253,9 +254,9 @@ class _Table:
                 return NEG
             if self.l2[i] and n == 1:
                 return NEG
-            if _cjk(joined) < 2 or joined in ("指标", "指标等"):
+            if _cjk(joined) < 2 or joined in ("指标", "指标等") or level1_name(joined) or level2_name(joined):
                 return NEG
-            s = 1.0 - 0.15 * (n - 1)
+            s = 1.0 - 0.15 * sum(1 for x in range(i + 1, k) if toks[x].gap != GLUED)
             if kinds[-1] in ("num", "pct") and toks[k - 1].gap != GLUED:
                 s -= 1.0
             return s + self._gaps(i, k)
@@ -321,8 +322,9 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
                 if cur + e > best[k][j + 1]:
                     best[k][j + 1] = cur + e
                     back[k][j + 1] = ("take", i, j)
-        if i < n and row[0] > NEG and row[0] + _JUNK > best[i + 1][0]:
-            best[i + 1][0] = row[0] + _JUNK
+        junk = _JUNK_LEVEL if i < n and (tab.l1[i] or tab.l2[i] or tab.sq[i] in ("指标", "指标等")) else _JUNK
+        if i < n and row[0] > NEG and row[0] + junk > best[i + 1][0]:
+            best[i + 1][0] = row[0] + junk
             back[i + 1][0] = ("junk", i, 0)
     # walk back
     rows: list[Row] = []

@@ -89,7 +89,7 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
     return out
 
 
-_BAD_NAME = re.compile(r"[。；;]|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|每[超低高]过?|扣\d|计\d+分|得分|分值")
+_BAD_NAME = re.compile(r"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|每[超低高]过?|扣\d|计\d+分|得分|分值")
 _BAD_VALUE = re.compile(r"指标|分值|得分")
 
 
@@ -145,7 +145,7 @@ def read_funds_block(ctx: Context) -> dict | None:
         if f is not None:
             unit = _unit_of(f.raw, b)
             out["budget"][slot] = (to_wan(f.value, unit), f.start, f.end)
-    rate, w, s = b.values.get("rate"), b.values.get("weight"), b.values.get("score")
+    rate, w, s = b.values.get("rate"), b.values.get("weight") or b.weight_note, b.values.get("score")
     if rate is not None:
         out["budget"]["execution_rate"] = (rate.value, rate.start, rate.end)
     if w is not None or s is not None:
