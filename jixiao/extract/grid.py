@@ -72,6 +72,7 @@ def _vocab() -> dict:
         "placeholder_re": re.compile(g["placeholder"]),
         "name_prefix_re": re.compile(g["name_prefix"]),
         "header_words": {w for w, _ in words},
+        "weak": set(g["weak_words"]),
     }
 
 
@@ -117,9 +118,16 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
                 out.append(Header(run[0][0], run[-1][1], roles))
         run.clear()
 
-    for m in v["header_re"].finditer(text, start, end):
+    matches = [m for m in v["header_re"].finditer(text, start, end) if _role_of(m.group(0)) is not None]
+    starts = {m.start() for m in matches}
+    ends = {m.end() for m in matches}
+    for m in matches:
         role = _role_of(m.group(0))
-        if role is None:
+        # a column word is a cell of its own, or runs into the next column word (cells glued by a crawl);
+        # inside a longer word (部门整体支出绩效评价指标表) it is not a header
+        slack = (0, 0) if squash(m.group(0)) in v["weak"] else (2, 3)
+        if (m.start() not in ends and _cjk_run(text, m.start() - 1, -1, start, end) > slack[0]) or \
+                (m.end() not in starts and _cjk_run(text, m.end(), 1, start, end) > slack[1]):
             continue
         if run:
             gap = text[run[-1][1]:m.start()]
@@ -128,6 +136,15 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
         run.append((m.start(), m.end(), role))
     close()
     return out
+
+
+def _cjk_run(text: str, i: int, step: int, lo: int, hi: int) -> int:
+    """How many Chinese characters run from ``i`` in direction ``step`` (at most 8 are counted)."""
+    n = 0
+    while lo <= i < hi and n < 8 and "\u4e00" <= text[i] <= "\u9fff":
+        n += 1
+        i += step
+    return n
 
 
 def _merge_two_row(roles: tuple[str, ...]) -> tuple[str, ...]:
