@@ -43,6 +43,7 @@ from jixiao.extract.unit import (
     read_title,
     read_year,
 )
+from jixiao.extract.yearcols import read_year_columns
 from jixiao.ingest.base import Document
 from jixiao.model import (
     Budget,
@@ -62,6 +63,7 @@ def extract(doc: Document) -> Evaluation:
     """Read every fact the document states; state nothing it does not."""
     ctx = Context(doc)
     title, title_pos = read_title(ctx)
+    year, y0, y1 = read_year(ctx, title, title_pos)
 
     # 1. structured regions
     funds = read_funds_block(ctx)
@@ -119,6 +121,7 @@ def extract(doc: Document) -> Evaluation:
     read_expense_lists(ctx, found)
     read_staffing_cells(ctx, found.staffing, found.ratios)
     read_money_cells(ctx, found.budget, found.funding)
+    read_year_columns(ctx, year, found.budget, found.projects)
     read_budget(ctx, found)
     if scope == "project" or not found.budget:
         read_fund_statements(ctx, found.budget)
@@ -136,7 +139,6 @@ def extract(doc: Document) -> Evaluation:
     department, d0, d1 = read_department(ctx, title)
     if department:
         ctx.mark("department", d0, d1)
-    year, y0, y1 = read_year(ctx, title, title_pos)
     if year:
         ctx.mark("year", y0, y1)
     if scope == "project" and not projects:

@@ -116,6 +116,9 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
         after = piece[m.end()] if m.end() < len(piece) else ""
         if _is_word(before) and (_is_word(after) or (after != "" and after in ":：、")) and not m.group(0).endswith("%"):
             continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it
+        if m.start() == 0 and after in ("、", ".", "．") and m.group(0).isdigit() and len(m.group(0)) <= 2 and \
+                m.end() + 1 < len(piece) and _is_word(piece[m.end() + 1]):
+            continue  # a list number (1.政务云, 2、出国经费) stays with its item
 
         if m.start() > pos:
             frag = piece[pos:m.start()]
