@@ -65,7 +65,8 @@ def read_project_name(ctx: Context, title: str | None) -> tuple[str, int, int] |
         t = re.sub(r"20\d\d年度?$", "", t)
         t = re.sub(r"^.*?20\d\d年度?", "", t) if re.search(r"20\d\d年", t[:30]) else t
         t = re.sub(r"(项目)专项资金$", r"\1", t)
-        if 2 <= len(t) <= 60 and rx["project_end"].search(t):
+        specific = re.sub(r"项目|资金|经费|专项|预算|支出|部门|单位|本级|年度|乡镇|县级|市级|省级|机关|\d{4}年?", "", t)
+        if 4 <= len(t) <= 60 and len(specific) >= 2 and rx["project_end"].search(t):
             return _located(ctx, t)
     m = rx["report_on"].search(text[:6000])
     if m and rx["project_end"].search(m.group("name")):

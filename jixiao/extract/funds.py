@@ -133,8 +133,11 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     if wm:
         a = max(0, h0 - 60) + wm.start(1)
         block.weight_note = Figure(D(wm.group(1)), wm.group(1), a, a + len(wm.group(1)))
-    # pairs written as label figure label figure … (预算数 6.84 到位数 6.84 执行数 6.84)
-    pairs = _pairs(text, run)
+    # pairs written as label figure label figure … (预算数 6.84 到位数 6.84 执行数 6.84), when they open a line,
+    # a cell or a sentence (after a subject, 日常公用经费年初预算数…, they are that subject's, not the block's)
+    lead = text[max(0, h0 - 12):h0]
+    opens = not re.search(r"[\u4e00-\u9fa5]$", lead) or re.search(r"[。；;:：]\s*(?:[（(]?[一二三四五六七八九十\d]+[）)、.．])?$", lead)
+    pairs = _pairs(text, run) if opens else {}
     if pairs:
         block.values = pairs
         return block
@@ -284,9 +287,12 @@ def _pairs(text: str, run: list[tuple[int, int, str, str]]) -> dict[str, Figure]
     out: dict[str, Figure] = {}
     for _a, b, role, _ in run:
         toks = tokenize(text, b, min(len(text), b + 24))
-        if toks and toks[0].gap != 0 and (f := _figure(toks[0])) is not None and not f.percent and role in _AMOUNT_ROLES:
+        toks = toks[1:] if toks and squash(toks[0].text) in ("为", "是", "：", ":", "资金数", "资金") else toks
+        if not toks or (f := _figure(toks[0])) is None:
+            continue
+        if role in _AMOUNT_ROLES and not f.percent or role == "rate" and f.percent:
             out[role] = f
-    return out if len(out) >= 2 else {}
+    return out if sum(1 for r in out if r in _AMOUNT_ROLES) >= 2 else {}
 
 
 def _matches(stated: Decimal, value: Decimal) -> bool:
