@@ -246,6 +246,8 @@ def read_ratios(ctx: Context, found: Found) -> None:
                 found.budget["adjustment_rate"] = n.value
                 ctx.mark("budget.adjustment_rate", n.start, n.end)
             composed = _composed_rate_name(ctx, sent, n, label)
+            if "=" in label and name_end.search(label.split("=", 1)[0]):
+                label = label.split("=", 1)[0]  # 三公经费变动率=(本年-上年)÷上年=98.31%
             m = connector.search(label)
             name = label[: m.start()] if m else label
             if composed:
@@ -314,7 +316,9 @@ def _composed_rate_name(ctx: Context, sent: Seg, n: Num, label: str) -> str | No
 
 
 def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
-    name = re.split(r"[、\d%％]", name)[-1] if re.search(r"[、\d%％]", name) else name
+    if re.search(r"[、\d%％.．]", name):
+        name = re.split(r"[、\d%％.．]", name)[-1]
+        name = re.sub(r"^(万元|万人次|人次|万人|元|人|名|个|项|次|户|家)(的)?", "", name)  # the unit of the cut figure
     if "“" in name:
         name = name[name.index("“"):]
     prev = None

@@ -58,7 +58,7 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
             if "level2" in c:
                 level2 = level2_name(c["level2"][0])
             name = v["name_prefix_re"].sub("", c["name"][0]) if "name" in c else ""
-            if not name or v["placeholder_re"].match(name):
+            if not name or v["placeholder_re"].match(name) or re.fullmatch(r"(小计|合计|总计)", name):
                 continue
             values = [k for k in ("target", "actual", "weight", "score") if k in c]
             if not values or not _plausible(name, c) or _runs_into_level(name):

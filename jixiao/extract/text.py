@@ -17,7 +17,8 @@ from functools import lru_cache
 from jixiao.numbers import normalize
 
 _END_PUNCT = "。；！？：:;!?”」）)"
-_SENT_SPLIT = re.compile(r"[。；;！？!?]")
+# a half-width period after Chinese text ends a sentence too (reposts replace 。 with .)
+_SENT_SPLIT = re.compile(r"[。；;！？!?]|(?<=[\u4e00-\u9fa5）)])\.(?!\d)")
 _CLAUSE_SPLIT = re.compile(r"[，,。；;！？!?：:]")
 
 
