@@ -114,3 +114,45 @@ def test_scoring_sheet_with_criteria_reads_the_same_in_every_shape(layout):
     got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
     assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in SHEET_WANT]
     assert [i.level1_weight for i in ev.indicators][:1] == [15]
+
+
+# A Hubei-style project form: the 执行率 row is worth 20 points, indicator rows carry a score and no 分值.
+HUBEI_CELLS = [
+    "预算执行情况（万元）（20分）", "预算数（A）", "执行数（B）", "执行率（B/A）", "得分（20分*执行率）",
+    "年度财政资金总额", "56.80", "55.10", "97%", "19.4",
+    "年度绩效目标（80分）", "一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分",
+    "产出指标（40分）", "数量指标", "培训基层农技人员", "≥120人次", "126人次", "20",
+    "质量指标", "培训考核合格率", "≥95%", "97%", "20",
+    "效益指标（30分）", "社会效益指标", "新技术推广覆盖面", "≥60%", "58%", "28",
+    "满意度指标（10分）", "服务对象满意度指标", "参训人员满意度", "≥90%", "92%", "10",
+    "总分（100分）", "97.4", "自评等级", "优",
+]
+HUBEI_WANT = [
+    ("预算执行情况", None, "执行率（B/A）", None, "97%", 20, Decimal("19.4")),
+    ("产出指标", "数量指标", "培训基层农技人员", "≥120人次", "126人次", None, 20),
+    ("产出指标", "质量指标", "培训考核合格率", "≥95%", "97%", None, 20),
+    ("效益指标", "社会效益指标", "新技术推广覆盖面", "≥60%", "58%", None, 28),
+    ("满意度指标", "服务对象满意度指标", "参训人员满意度", "≥90%", "92%", None, 10),
+]
+
+
+@pytest.mark.parametrize("layout", ["pipe_cells", "line", "paragraph", "one_line"])
+def test_hubei_form_reads_the_same_in_every_shape(layout):
+    cells = HUBEI_CELLS
+    if layout == "pipe_cells":
+        body = "\n".join(f"{c} |" for c in cells)
+    elif layout == "line":
+        body = "\n".join(cells)
+    elif layout == "paragraph":
+        body = "\n\n".join(cells)
+    else:
+        body = " ".join(cells)
+    text = "2024年度项目支出绩效自评表\n单位名称：某县农业农村局\n项目名称：基层农技推广补助\n" + body + "\n"
+    ev = extract(read_bytes(text.encode("utf-8"), f"hubei_{layout}.txt"))
+    got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
+    want = [(a, b, c, d, e, None if w is None else Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in HUBEI_WANT]
+    assert got == want
+    assert (ev.budget.adjusted, ev.budget.executed, ev.budget.execution_rate) == (
+        Decimal("56.80"), Decimal("55.10"), Decimal("97"))
+    assert ev.score.total == Decimal("97.4") and ev.score.grade == "优"
+    assert ev.department == "某县农业农村局" and ev.year == 2024 and ev.scope == "project"

@@ -241,7 +241,7 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
         else:
             out["total"] = (v, m.start("v"), m.end("v"))
         break
-    g = re.search(r"(?:自评|评价|绩效)?等级\s*(?:为|是|[:：])?\s*(?P<g>优秀|良好|优|良|中等|中|合格|差|不合格)", text)
+    g = re.search(r"(?:自评|评价|绩效)?等级[\s|]*(?:为|是|[:：])?[\s|]*(?P<g>优秀|良好|优|良|中等|中|合格|差|不合格)", text)
     if g:
         out["grade"] = (g.group("g")[0] if g.group("g") in ("优秀", "良好") else g.group("g"), g.start("g"), g.end("g"))
     return out
