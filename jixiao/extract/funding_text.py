@@ -35,7 +35,7 @@ def read_fund_statements(ctx: Context, budget: dict) -> None:
         for n in numbers_in(text, sent.start, sent.end, cells=False):
             if not n.is_money or ctx.project_at(n.start):
                 continue
-            prefix = squash(text[sent.start:n.start])
+            prefix = squash(text[max(sent.start, n.start - 160):n.start])
             clause = re.split(r"[，,；;]", prefix)[-1]
             if rx["not_budget"].search(clause):
                 continue

@@ -208,7 +208,7 @@ def _collect(toks: list[Tok], i: int, one_rate: bool = False) -> list[Figure | N
     return figs
 
 
-_GLUED = re.compile(r"[:：]?[ \t]*(?P<run>\d[\d.]*%[\d.]*|\d+(?:\.\d+){2,}[\d.]*)")
+_GLUED = re.compile(r"[:：]?[ \t]*(?P<run>\d[\d.]{0,29}%[\d.]{0,6}|\d+(?:\.\d+){2,5})(?![\d.])")
 
 
 def _glued(text: str, pos: int, roles: tuple[str, ...]) -> list[Figure | None]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jixiao.extract.collect import Context, lexicon, rx
-from jixiao.extract.text import Num, Seg, clause_start, numbers_in, squash
+from jixiao.extract.text import LABEL_WINDOW, Num, Seg, clause_start, numbers_in, squash
 from jixiao.model import Breakdown, Project, Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, parse_number, to_wan
 
@@ -115,7 +115,7 @@ def read_budget(ctx: Context, found: Found) -> None:
                 continue
             if not n.is_money:
                 continue
-            prefix = squash(text[sent.start:n.start])
+            prefix = squash(text[max(sent.start, n.start - 2 * LABEL_WINDOW):n.start])
             if any(p.search(label) for _, p in funding) and not project:
                 for key, pat in funding:
                     if pat.search(label) and key not in found.funding:
@@ -356,11 +356,19 @@ def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
 
 
 def _matches(stated: Decimal, value: Decimal) -> bool:
-    """Does a recomputed percent equal the stated one at its written precision (rounded or truncated)?"""
+    """Does a recomputed percent equal the stated one at its written precision (rounded or truncated)?
+
+    A figure written with more decimals than any report uses (or too large) matches nothing.
+    """
     exp = stated.as_tuple().exponent
     places = -exp if isinstance(exp, int) and exp < 0 else 0
+    if places > 6 or abs(value) >= 10**9 or abs(stated) >= 10**9:
+        return False
     q = Decimal(1).scaleb(-places)
-    return value.quantize(q, rounding=ROUND_HALF_UP) == stated or value.quantize(q, rounding=ROUND_DOWN) == stated
+    try:
+        return value.quantize(q, rounding=ROUND_HALF_UP) == stated or value.quantize(q, rounding=ROUND_DOWN) == stated
+    except ArithmeticError:
+        return False
 
 
 def _window(ctx: Context, si: int) -> tuple[int, int]:
@@ -374,6 +382,8 @@ def _find_inputs(ctx: Context, si: int, rate: Num) -> tuple[Num | None, Num | No
     text = ctx.text
     start, end = _window(ctx, si)
     nums = [n for n in numbers_in(text, start, end) if not n.is_percent and n.value >= 0]
+    # the inputs of a rate are written near it: the twelve nearest figures bound the pairs tried
+    nums = sorted(nums, key=lambda n: abs(n.start - rate.start))[:12]
     best: tuple[int, Num, Num] | None = None
     for a in nums:
         for b in nums:
