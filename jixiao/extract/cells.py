@@ -63,7 +63,17 @@ class Tok:
         return self.kind in ("num", "pct", "value")
 
 
+_HAS_DIGIT = re.compile(r"[0-9０-９]")
+
+
 def _kind(s: str) -> str:
+    if not _HAS_DIGIT.search(s):  # most cells: words, a comparator or a unit alone
+        if len(s) <= 6:
+            if _ONLY_CMP.match(s):
+                return "cmp"
+            if _ONLY_UNIT.match(s):
+                return "unit"
+        return "text"
     n = normalize(s)
     if _PLAIN_NUM.match(n):
         return "num"
@@ -107,6 +117,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Tok]:
 def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out: list[Tok]) -> None:
     """Split one space-free piece at its figures (``库存数量真实率100%100%`` → text, 100%, 100%)."""
     piece = norm[a - base:b - base]
+    if not _HAS_DIGIT.search(piece):
+        out.append(Tok(text[a:b], a, b, gap, _kind(piece)))
+        return
     pos = 0
     g = gap
     for m in VALUE_RE.finditer(piece):

@@ -27,6 +27,28 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+_PROSE_MARKS = re.compile(r"[，。；]")
+
+
+def _form_ranges(text: str) -> list[tuple[int, int]]:
+    """Spans of consecutive lines that may hold form cells: short lines, lines with | or tabs, lines of
+    space-separated pieces. A long line of punctuated prose is not one."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        n = len(line)
+        prose = (n > 40 and "|" not in line and "\t" not in line and line.count(" ") < n / 12
+                 and len(_PROSE_MARKS.findall(line)) >= 2)
+        if not prose:
+            if out and out[-1][1] >= pos - 1:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((pos, end))
+        pos = end + 1
+    return out
+
+
 @dataclass
 class Context:
     """Shared state of one extraction: document, paragraphs, sentences, evidence, claimed spans."""
@@ -49,6 +71,38 @@ class Context:
     @property
     def text(self) -> str:
         return self.doc.text
+
+    @property
+    def tokens(self) -> list:
+        """The form-like lines of the text as a cell stream (:func:`jixiao.extract.cells.tokenize`), made once.
+
+        Lines of running prose are left out: form cells (labels and their figures) are never written in
+        them, and prose is most of a report's text.
+        """
+        toks = self.__dict__.get("_tokens")
+        if toks is None:
+            from jixiao.extract.cells import tokenize
+
+            text = self.doc.text
+            toks = []
+            for a, b in _form_ranges(text):
+                for a2, b2 in self._unclaimed(a, b):
+                    toks.extend(tokenize(text, a2, b2))
+            self.__dict__["_tokens"] = toks
+        return toks
+
+    def _unclaimed(self, a: int, b: int) -> list[tuple[int, int]]:
+        """[a, b) without the regions already claimed by a table reader."""
+        out = []
+        for ca, cb in sorted(self.claimed):
+            if cb <= a or ca >= b:
+                continue
+            if ca > a:
+                out.append((a, ca))
+            a = max(a, cb)
+        if a < b:
+            out.append((a, b))
+        return out
 
     def evid(self, start: int, end: int, cell: str | None = None) -> Evidence:
         d = self.doc

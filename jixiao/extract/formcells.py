@@ -11,13 +11,14 @@ import re
 from decimal import Decimal
 from functools import cache
 
-from jixiao.extract.cells import STRONG, Tok, tokenize
+from jixiao.extract.cells import STRONG, Tok
 from jixiao.extract.collect import Context, lexicon
 from jixiao.extract.text import squash
 from jixiao.model import Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 
 _YEAR = re.compile(r"^\d{4}\s*年(度)?$")
+_YEAR4 = re.compile(r"^(19|20)\d\d$")
 
 
 @cache
@@ -25,7 +26,12 @@ def _labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["staffing_cells"].items()]
 
 
+_KEYS = ("编制", "在职", "实有", "退休", "控制率", "在编")
+
+
 def _label_of(t: Tok) -> str | None:
+    if t.kind != "text" or not any(k in t.text for k in _KEYS):
+        return None
     s = squash(t.text).rstrip(":：")
     s = re.sub(r"[（(]人[）)]?$", "", s)
     for key, pat in _labels():
@@ -46,14 +52,18 @@ def _value(t: Tok) -> Decimal | None:
 
 def read_staffing_cells(ctx: Context, staffing: dict[str, int], ratios: list[Ratio]) -> None:
     """Fill ``staffing`` (and a 控制率 into ``ratios``) from labelled form cells, marking evidence."""
-    raw = tokenize(ctx.text)
+    raw = ctx.tokens
     toks: list[Tok] = []
+    year_before = False
     for k, t in enumerate(raw):
-        s = squash(t.text)
-        if _YEAR.match(s) or (re.fullmatch(r"(19|20)\d\d", s) and k + 1 < len(raw) and raw[k + 1].text.startswith("年")):
-            continue  # 2023 年实际在职人数: the year belongs to the label
-        if s.startswith("年") and toks and k > 0 and re.fullmatch(r"(19|20)\d\d", squash(raw[k - 1].text)):
+        if t.kind in ("num", "value"):
+            s = t.text.strip()
+            if _YEAR.match(s) or (_YEAR4.match(s) and k + 1 < len(raw) and raw[k + 1].text.startswith("年")):
+                year_before = bool(_YEAR4.match(s))
+                continue  # 2023 年实际在职人数: the year belongs to the label
+        elif year_before and t.text.startswith("年"):
             t = Tok(t.text[1:], t.start + 1, t.end, raw[k - 1].gap, t.kind)
+        year_before = False
         toks.append(t)
     i = 0
     n = len(toks)
@@ -122,6 +132,7 @@ def _money_labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["money_cells"].items()]
 
 
+_MONEY_KEYS = ("支出", "经费", "预算", "基金", "资金", "资本")
 _UNIT_DECL = re.compile(r"[（(]\s*(万元|元)\s*(?:[）)]|\n)|单位\s*[:：]\s*(万元|元)(?![/])")
 
 
@@ -131,9 +142,11 @@ def read_money_cells(ctx: Context, budget: dict, funding: dict) -> None:
     A bare figure takes the unit the form declares before it ((万元), 单位：元); without one it is left out.
     """
     text = ctx.text
-    toks = tokenize(text)
+    toks = ctx.tokens
     decls = [(m.start(), m.group(1) or m.group(2)) for m in _UNIT_DECL.finditer(text)]
     for i, t in enumerate(toks[:-1]):
+        if t.kind != "text" or not any(k in t.text for k in _MONEY_KEYS):
+            continue
         s = squash(t.text)
         key = next((k for k, pat in _money_labels() if pat.match(s)), None)
         if key is None or ctx.is_claimed(t.start):

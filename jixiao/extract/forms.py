@@ -92,6 +92,7 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     extra: dict = {}
     roles: dict[int, str] | None = None
     headers: list[list[str]] = []
+    header_start = 0
     fill: dict[str, tuple[str, Decimal | None]] = {}
     prev_end = 0
     for start, end, line in lines:
@@ -102,6 +103,8 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
             roles, fill = None, {}
         prev_end = end
         if _is_header(cells):
+            if not headers:
+                header_start = start
             headers.append(cells)
             continue
         if headers:
@@ -110,6 +113,7 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
             headers = []
             if "name" in new_roles.values() and ("score" in new_roles.values() or "weight" in new_roles.values()):
                 roles = new_roles
+                ctx.claimed.append((header_start, start))  # the header rows belong to this reader too
             else:
                 roles = None
         if roles is None:

@@ -79,6 +79,7 @@ def _vocab() -> dict:
 _WEIGHT_NOTE = re.compile(r"[（(]?\d+(?:\.\d+)?分[）)]?$")
 
 
+@cache
 def level1_name(s: str) -> str | None:
     """The level-1 name a cell holds (``产出指标（50分）`` → 产出指标), or None."""
     v = _vocab()
@@ -86,6 +87,7 @@ def level1_name(s: str) -> str | None:
     return s if s in v["level1"] else None
 
 
+@cache
 def level2_name(s: str) -> str | None:
     v = _vocab()
     s = _WEIGHT_NOTE.sub("", squash(s))
@@ -189,19 +191,30 @@ def _cjk(s: str) -> int:
 
 
 class _Table:
-    """The tokens of one table region and the emission scores of every (column, span)."""
+    """The tokens of one table region and the emission scores of every (column, span).
+
+    Per-token facts are computed once and kept as prefix sums, so scoring a span costs a few lookups.
+    """
 
     def __init__(self, toks: list[Tok], strong: bool):
         self.toks = toks
         self.strong = strong
         self.sq = [squash(t.text) for t in toks]
+        self.kinds = [t.kind for t in toks]
         v = _vocab()
         self.l1 = [level1_name(s) is not None for s in self.sq]
         self.l2 = [level2_name(s) is not None for s in self.sq]
-        self.head = [s in v["header_words"] for s in self.sq]
         self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
+        head = [s in v["header_words"] for s in self.sq]
         # a row number written before a name (指标8:) opens a row: no other column takes it
-        self.opens = [bool(v["name_prefix_re"].match(s)) for s in self.sq]
+        opens = [bool(v["name_prefix_re"].match(s)) for s in self.sq]
+        figure = [k in ("num", "pct", "value") for k in self.kinds]
+        self._head = _prefix(head)
+        self._opens = _prefix(opens)
+        self._strong = _prefix([t.gap == STRONG for t in toks])
+        self._sep = _prefix([t.gap != GLUED for t in toks])
+        self._fig = _prefix(figure)
+        self._cache: dict[tuple[str, int, int], float] = {}
 
     def joined(self, i: int, k: int) -> str:
         return "".join(self.sq[i:k])
@@ -212,78 +225,87 @@ class _Table:
         t = self.toks
         if self.strong and i > 0 and t[i].gap != STRONG:
             cost -= 1.0 if t[i].gap == SPACE else 2.5
-        for x in range(i + 1, k):
-            if t[x].gap == STRONG:
-                cost -= 0.9 if self.strong else 0.3
-        return cost
+        crossings = self._strong[k] - self._strong[i + 1] if k > i + 1 else 0
+        return cost - crossings * (0.9 if self.strong else 0.3)
 
     def emit(self, role: str, i: int, k: int) -> float:
-        toks, sq = self.toks, self.sq
+        key = (role, i, k)
+        got = self._cache.get(key)
+        if got is None:
+            got = self._cache[key] = self._emit(role, i, k)
+        return got
+
+    def _emit(self, role: str, i: int, k: int) -> float:
+        toks, sq, kinds = self.toks, self.sq, self.kinds
         n = k - i
-        kinds = [t.kind for t in toks[i:k]]
-        joined = self.joined(i, k)
-        if any(self.head[i:k]):
+        if self._head[k] - self._head[i]:
             return NEG
-        if any(self.opens[i + (role == "name"):k]):
+        if self._opens[k] - self._opens[i + (role == "name")] if i + (role == "name") <= k else 0:
             return NEG  # a row number (指标8:) opens a name and nothing else
+        if role in ("weight", "score", "level1_weight", "level2_weight"):
+            if n == 1 and kinds[i] == "num" and is_score_number(sq[i]):
+                return 1.6 + self._gaps(i, k)
+            return NEG
+        if role == "nature":
+            return 1.2 + self._gaps(i, k) if n == 1 and kinds[i] == "cmp" else NEG
+        if role == "unit":
+            return 1.0 + self._gaps(i, k) if n == 1 and kinds[i] == "unit" else NEG
         if role == "level1":
+            joined = self.joined(i, k)
             if not level1_name(joined):
                 return NEG
             if level2_name(joined) and not (k < len(toks) and self.l2[k]):
                 return NEG  # 成本指标 alone before a name is the level-2 column of the MoF form
             return 3.0 + self._gaps(i, k) * 0.5
         if role == "level2":
+            joined = self.joined(i, k)
             if sq[i].startswith("指标") or not level2_name(joined) or (self.l1[i] and not level2_name(sq[i])):
                 return NEG
             return 2.5 + self._gaps(i, k) * 0.5
-        if role in ("weight", "score", "level1_weight", "level2_weight"):
-            if n == 1 and kinds[0] == "num" and is_score_number(sq[i]):
-                return 1.6 + self._gaps(i, k)
-            return NEG
-        if role == "nature":
-            return 1.2 + self._gaps(i, k) if n == 1 and kinds[0] == "cmp" else NEG
-        if role == "unit":
-            return 1.0 + self._gaps(i, k) if n == 1 and kinds[0] == "unit" else NEG
         if role in ("target", "actual"):
             if self.l1[i] or self.l2[i] or self.ph[i]:
                 return NEG
-            figs = sum(1 for x in kinds if x in ("num", "pct", "value"))
             if n == 1:
-                if kinds[0] in ("pct", "value"):
+                kind = kinds[i]
+                if kind in ("pct", "value"):
                     s = 1.6
-                elif kinds[0] == "num":
+                elif kind == "num":
                     s = 1.2
-                elif kinds[0] == "text":
-                    c = _cjk(joined)
+                elif kind == "text":
+                    c = _cjk(sq[i])
                     s = 0.5 if c <= 8 else (0.0 if c <= 16 else -1.0)
                 else:
                     return NEG
             else:
                 # 不少于12 种, ≧ 95, 100 %, 2023年 12月
-                if figs != 1:
+                if self._fig[k] - self._fig[i] != 1 or kinds[i] == "unit" or kinds[k - 1] == "cmp":
                     return NEG
-                if kinds[0] == "unit" or (kinds[-1] == "cmp"):
-                    return NEG
-                s = 1.3 if len(joined) <= 14 else 0.2
+                s = 1.3 if sum(len(x) for x in sq[i:k]) <= 14 else 0.2
             return s + self._gaps(i, k)
         if role == "name":
-            if self.l1[i] or self.ph[i] and n == 1:
+            if self.l1[i] or (self.ph[i] or self.l2[i]) and n == 1:
                 return NEG
-            if self.l2[i] and n == 1:
-                return NEG
+            joined = self.joined(i, k)
             if _cjk(joined) < 2 or joined in ("指标", "指标等") or level1_name(joined) or level2_name(joined):
                 return NEG
-            s = 1.0 - 0.15 * sum(1 for x in range(i + 1, k) if toks[x].gap != GLUED)
-            if kinds[-1] in ("num", "pct") and toks[k - 1].gap != GLUED:
+            s = 1.0 - 0.15 * (self._sep[k] - self._sep[i + 1] if k > i + 1 else 0)
+            if kinds[k - 1] in ("num", "pct") and toks[k - 1].gap != GLUED:
                 s -= 1.0
             return s + self._gaps(i, k)
         if role in ("deviation", "ignore"):
             if self.l1[i] or self.l2[i]:
                 return NEG
-            if role == "deviation" and all(x in ("num", "pct") for x in kinds):
+            if role == "deviation" and all(x in ("num", "pct") for x in kinds[i:k]):
                 return NEG
             return 0.1 + self._gaps(i, k) * 0.5
         return NEG
+
+
+def _prefix(flags: list[bool]) -> list[int]:
+    out = [0]
+    for f in flags:
+        out.append(out[-1] + (1 if f else 0))
+    return out
 
 
 def _stop_index(toks: list[Tok], start: int) -> int:
@@ -380,8 +402,8 @@ def _make_row(toks: list[Tok], spans: dict[str, tuple[int, int]]) -> Row:
 DEFAULT_ROLES = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
 
 
-def read_tables(text: str, start: int = 0, end: int | None = None,
-                fallback_from: int | None = None) -> list[tuple[Header, list[Row], int]]:
+def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from: int | None = None,
+                skip=None) -> list[tuple[Header, list[Row], int]]:
     """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read).
 
     With ``fallback_from`` (the end of a project form's funds block) and no header found, the rows after the
@@ -396,6 +418,8 @@ def read_tables(text: str, start: int = 0, end: int | None = None,
             a = fallback_from + m.start()
             headers = [Header(a, fallback_from + m.end(), DEFAULT_ROLES)]
     for hi, h in enumerate(headers):
+        if skip is not None and (skip(h.start) or skip(h.end - 1)):
+            continue  # read already (a docx/xlsx grid)
         region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
         region_end = min(region_end, h.end + 12000)
         toks = tokenize(text, h.end, region_end)

@@ -38,9 +38,7 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
     """
     out: list[Indicator] = []
     v = _grid_vocab()
-    for header, rows, stop in read_tables(ctx.text, fallback_from=fallback_from):
-        if ctx.is_claimed(header.start):
-            continue
+    for header, rows, stop in read_tables(ctx.text, fallback_from=fallback_from, skip=ctx.is_claimed):
         if any(ctx.is_claimed(r.cells["name"][1]) for r in rows if "name" in r.cells):
             continue  # read by another reader (tab rows of a docx/xlsx grid)
         rows = _trusted(header, rows)

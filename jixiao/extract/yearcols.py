@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.extract.cells import Tok, tokenize
+from jixiao.extract.cells import Tok
 from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
 from jixiao.numbers import D, NumberError
@@ -35,8 +35,7 @@ def _num(t: Tok):
 
 
 def read_year_columns(ctx: Context, year: int | None, budget: dict, projects: list[dict]) -> None:
-    text = ctx.text
-    toks = tokenize(text)
+    toks = ctx.tokens
     i = 0
     while i < len(toks):
         cols, j = _header(toks, i)
