@@ -217,12 +217,15 @@ def _doc_id(name: str) -> str:
     return re.sub(r"\.[A-Za-z0-9]+$", "", base)
 
 
+_MOVED_PATH = re.compile(r"^(_mof\[\d+\]|_list\[\d+\]|_grid\[\d+\]|indicators\[\d+\])(.*)$")
+
+
 def _rename_evidence(ctx: Context, moved: dict[str, str]) -> None:
     if not moved:
         return
     new: dict = {}
     for path, ev in ctx.evidence.items():
-        m = re.match(r"^(_mof\[\d+\]|_list\[\d+\]|_grid\[\d+\]|indicators\[\d+\])(.*)$", path)
+        m = _MOVED_PATH.match(path)
         if m and m.group(1) in moved:
             new[moved[m.group(1)] + m.group(2)] = ev
         elif m and m.group(1).startswith("_"):
@@ -237,8 +240,8 @@ def _normalise_levels(ind: Indicator) -> Indicator:
     """Level names are written with stray spaces in tables (部门 决策)."""
     from dataclasses import replace
 
-    return replace(ind, level1=re.sub(r"\s+", "", ind.level1) if ind.level1 else None,
-                   level2=re.sub(r"\s+", "", ind.level2) if ind.level2 else None)
+    return replace(ind, level1="".join(ind.level1.split()) if ind.level1 else None,
+                   level2="".join(ind.level2.split()) if ind.level2 else None)
 
 
 def evaluation_to_json(ev: Evaluation, *, evidence: bool = True) -> dict[str, Any]:

@@ -27,10 +27,11 @@ def _labels() -> list[tuple[str, re.Pattern[str]]]:
 
 
 _KEYS = ("编制", "在职", "实有", "退休", "控制率", "在编")
+_KEYS_RE = re.compile("|".join(_KEYS))
 
 
 def _label_of(t: Tok) -> str | None:
-    if t.kind != "text" or not any(k in t.text for k in _KEYS):
+    if t.kind != "text" or not _KEYS_RE.search(t.text):
         return None
     s = squash(t.text).rstrip(":：")
     s = re.sub(r"[（(]人[）)]?$", "", s)
@@ -52,7 +53,7 @@ def _value(t: Tok) -> Decimal | None:
 
 def read_staffing_cells(ctx: Context, staffing: dict[str, int], ratios: list[Ratio]) -> None:
     """Fill ``staffing`` (and a 控制率 into ``ratios``) from labelled form cells, marking evidence."""
-    raw = ctx.tokens
+    raw = ctx.tokens_near(_KEYS_RE, after=200)
     toks: list[Tok] = []
     year_before = False
     for k, t in enumerate(raw):
@@ -132,7 +133,9 @@ def _money_labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["money_cells"].items()]
 
 
-_MONEY_KEYS = ("支出", "经费", "预算", "基金", "资金", "资本")
+_MONEY_RE = re.compile("支出|经费|预算|基金|资金|资本")
+# a money label written as a cell: at a line start, after a separator, or right before a figure or a colon
+_MONEY_CELL_RE = re.compile(r"(?:支出|经费|预算|基金|资金)(?:总额|合计|数|拨款|财政拨款|收入)?\s*(?:[:：]|\||\n|\t|[0-9０-９])")
 _UNIT_DECL = re.compile(r"[（(]\s*(万元|元)\s*(?:[）)]|\n)|单位\s*[:：]\s*(万元|元)(?![/])")
 
 
@@ -142,10 +145,10 @@ def read_money_cells(ctx: Context, budget: dict, funding: dict) -> None:
     A bare figure takes the unit the form declares before it ((万元), 单位：元); without one it is left out.
     """
     text = ctx.text
-    toks = ctx.tokens
+    toks = ctx.tokens_near(_MONEY_CELL_RE, after=60)
     decls = [(m.start(), m.group(1) or m.group(2)) for m in _UNIT_DECL.finditer(text)]
     for i, t in enumerate(toks[:-1]):
-        if t.kind != "text" or not any(k in t.text for k in _MONEY_KEYS):
+        if t.kind != "text" or not _MONEY_RE.search(t.text):
             continue
         s = squash(t.text)
         key = next((k for k, pat in _money_labels() if pat.match(s)), None)

@@ -84,6 +84,8 @@ def numbered_projects(ctx: Context) -> list[dict]:
     rx = _rx()
     text = ctx.text
     out: list[dict] = []
+    if not re.search(r"项目[一二三四五六七八九十\d]+[:：]", text):
+        return out
     heads = list(rx["numbered"].finditer(text))
     for k, m in enumerate(heads):
         end = heads[k + 1].start() if k + 1 < len(heads) else text.find("\n", m.end())

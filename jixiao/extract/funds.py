@@ -62,7 +62,9 @@ def _vocab() -> dict:
 
 
 def _role(matched: str) -> str | None:
-    s = re.sub(r"[（(].*$", "", squash(matched))
+    s = squash(matched)
+    k = min((i for i in (s.find("（"), s.find("(")) if i >= 0), default=-1)
+    s = s[:k] if k >= 0 else s
     for w, r in _vocab()["words"]:
         if s == w:
             return r
@@ -86,6 +88,8 @@ _PLACEHOLDER = re.compile(r"^(—+|-+|/|／|无)$")
 
 def read_funds(text: str, start: int = 0, end: int | None = None) -> list[FundsBlock]:
     end = len(text) if end is None else end
+    if "执行" not in text and "预算" not in text:
+        return []
     v = _vocab()
     runs: list[list[tuple[int, int, str, str]]] = []
     run: list[tuple[int, int, str, str]] = []

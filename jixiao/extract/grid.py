@@ -111,6 +111,8 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
     end = len(text) if end is None else end
     v = _vocab()
     out: list[Header] = []
+    if "指" not in text and "分值" not in text and "得分" not in text:
+        return out  # no column word can be there
     run: list[tuple[int, int, str]] = []
 
     def close() -> None:
@@ -120,7 +122,8 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
                 out.append(Header(run[0][0], run[-1][1], roles))
         run.clear()
 
-    matches = [m for m in v["header_re"].finditer(text, start, end) if _role_of(m.group(0)) is not None]
+    matches = [m for a, b in _windows(text, start, end) for m in v["header_re"].finditer(text, a, b)
+               if _role_of(m.group(0)) is not None]
     starts = {m.start() for m in matches}
     ends = {m.end() for m in matches}
     for m in matches:
@@ -138,6 +141,22 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
         run.append((m.start(), m.end(), role))
     close()
     return out
+
+
+_NAME_ANCHOR = re.compile(r"级\s*指\s*标|指\s*标\s*名\s*称|指\s*标\s*值|评\s*价\s*(?:内\s*容|指\s*标)|考\s*核\s*(?:内\s*容|指\s*标)|"
+                          r"(?:具\s*体|指\s*标)\s*(?:指\s*标|内\s*容)")
+
+
+def _windows(text: str, start: int, end: int, reach: int = 300) -> list[tuple[int, int]]:
+    """Where a header can be: around its name column's words (every header names its indicators)."""
+    out: list[list[int]] = []
+    for m in _NAME_ANCHOR.finditer(text, start, end):
+        a, b = max(start, m.start() - reach), min(end, m.end() + reach)
+        if out and a <= out[-1][1]:
+            out[-1][1] = b
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
 
 
 def _cjk_run(text: str, i: int, step: int, lo: int, hi: int) -> int:
@@ -403,7 +422,7 @@ DEFAULT_ROLES = ("level1", "level2", "name", "target", "actual", "weight", "scor
 
 
 def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from: int | None = None,
-                skip=None) -> list[tuple[Header, list[Row], int]]:
+                skip=None, ranges: list[tuple[int, int]] | None = None) -> list[tuple[Header, list[Row], int]]:
     """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read).
 
     With ``fallback_from`` (the end of a project form's funds block) and no header found, the rows after the
@@ -411,7 +430,10 @@ def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from
     """
     end = len(text) if end is None else end
     out = []
-    headers = find_headers(text, start, end)
+    if ranges is None:
+        headers = find_headers(text, start, end)
+    else:  # only where a table can be: the form-like lines (a header is never inside punctuated prose)
+        headers = [h for a, b in ranges for h in find_headers(text, max(a, start), min(b, end))]
     if not headers and fallback_from is not None:
         m = re.search(r"三\s*级\s*指\s*标|一\s*级\s*指\s*标", text[fallback_from:end])
         if m:

@@ -55,25 +55,60 @@ def _clauses(text: str, start: int, end: int) -> list[_Clause]:
     return out
 
 
+_ANCHOR = re.compile(r"指标|绩效目标")
+
+
+def _sections_found(text: str):
+    """Matches of the section pattern, tried only around its anchor words (a plain search for 指标 is fast,
+    the pattern's optional prefixes are not)."""
+    last = -1
+    for a in _ANCHOR.finditer(text):
+        if a.start() <= last:
+            continue
+        m = _SECTION.search(text, max(0, a.start() - 8), a.end() + 8)
+        if m:
+            last = m.end()
+            yield m
+
+
+def _line_at(text: str, pos: int) -> tuple[int, int]:
+    a = text.rfind("\n", 0, pos) + 1
+    b = text.find("\n", pos)
+    return a, len(text) if b < 0 else b
+
+
 def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
-    """(start, end, level1) of the paragraphs under headings about indicators."""
+    """(start, end, level1) of the text under headings about indicators (a heading starts its line)."""
     out = []
     text = ctx.text
-    lines = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
-    for i, (a, b, line) in enumerate(lines):
+    seen = -1
+    for m in _sections_found(text):
+        a, b = _line_at(text, m.start())
+        if a <= seen or m.start() - a > 40:
+            continue
+        seen = a
+        line = text[a:b]
         head = line.strip()[:40]
-        if not _SECTION.search(head) or ctx.is_claimed(a) or "\t" in line or "|" in line:
+        if not line.strip() or ctx.is_claimed(a) or "\t" in line or "|" in line:
             continue
         l1 = _LEVEL1.search(head)
         level1 = l1.group(0) if l1 else None
         inline = re.search(r"(?:情况|分析|目标)[。.:：]?", head)
         start = a + line.find(inline.group(0)) + len(inline.group(0)) if inline else b
         end = b
-        for _qa, qb, q in lines[i + 1:i + 4]:
+        nxt = b
+        for _ in range(3):  # the heading governs up to three following lines
+            while nxt < len(text) and text[nxt] == "\n":
+                nxt += 1
+            if nxt >= len(text):
+                break
+            qa, qb = _line_at(text, nxt)
+            q = text[qa:qb]
             qf = q.strip()
             if _ITEM_START.match(qf) and len(qf) < 40 or _SECTION.search(qf[:40]) or "|" in q or "\t" in q:
                 break
             end = qb
+            nxt = qb
         out.append((start, end, level1))
     return out
 

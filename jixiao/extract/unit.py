@@ -39,6 +39,12 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "title_org": re.compile(
             rf"^(?P<org>[{_CJK}（）()·]{{2,40}}?(?:{suffix}))"
             r"(?=\s*(?:20\d\d|[（(]?\d|部门|整体|单位|绩效|预算|关于|项目支出|决算|$))"),
+        "short_name": re.compile(rf"(?P<org>[{_CJK}（）()]{{2,40}}?(?:{suffix}))\s*[（(]\s*以下简称"),
+        "subject": re.compile(
+            rf"(?:^|[。；\n]|(?:要求|精神|通知|规定)[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*"
+            rf"(?P<org>(?:[{_CJK}]{{2,8}}?(?:{ix['place_end']}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
+            r"(?=[\s，,]*(?:20\d\d|的(?:主要)?(?:职责|职能)|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|"
+            r"组织|开展|主要|内设|位于|属于|积极|成立|实施|现将|自评|始终|围绕|全面|深入|紧紧|切实|以|结合|进一步))", re.M),
         "place_chain": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+$"),
         "dept_scope": re.compile(ix["department_scope"]),
         "project_scope": re.compile(ix["project_scope"]),
@@ -61,10 +67,12 @@ def _is_chrome(line: str) -> bool:
 def read_title(ctx: Context) -> tuple[str | None, int]:
     """The report's title (joined when broken over two lines) and its offset; -1 when none."""
     rx = _rx()
-    text = ctx.text[:4000]
-    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)]
+    text = ctx.text[:2500]
+    lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)][:60]
     candidates: list[tuple[int, str, int]] = []
     for k, (pos, raw) in enumerate(lines):
+        if not rx["title_words"].search(raw):
+            continue
         for cell_pos, cell in _cells(pos, raw):
             line = rx["title_noise"].sub("", cell.strip())
             if not line or not rx["title_words"].search(line) or len(line) > 90 or re.search(r"[。；;]", line):
@@ -119,7 +127,7 @@ def _clean_org(value: str) -> str | None:
     return v
 
 
-def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 8000) -> list[tuple[str, int, int]]:
+def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 5000) -> list[tuple[str, int, int]]:
     rx = _rx()
     text = ctx.text
     out = []
@@ -201,21 +209,20 @@ def _signoff(ctx: Context) -> tuple[str, int, int] | None:
 
 def _subject(ctx: Context) -> tuple[str, int, int] | None:
     """A unit that opens a sentence, introduced with 以下简称, or (failing that) the first to open one."""
-    text = ctx.text[:8000]
-    suffix = lexicon()["org_suffix"]
-    org = rf"[{_CJK}（）()]{{2,40}}?(?:{suffix})"
-    m = re.search(rf"(?P<org>{org})\s*[（(]\s*以下简称", text)
-    if m:
-        o = _clean_org(m.group("org"))
-        if o:
-            a = m.start("org") + m.group("org").find(o[:2])
-            return o, a, a + len(o)
-    place = lexicon()["identity"]["place_end"]
-    pat = re.compile(
-        rf"(?:^|[。；\n]|(?:要求|精神|通知|规定)[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*(?P<org>(?:[{_CJK}]{{2,8}}?(?:{place}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
-        r"(?=[\s，,]*(?:20\d\d|的(?:主要)?(?:职责|职能)|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|组织|开展|主要|"
-        r"内设|位于|属于|积极|成立|实施|现将|自评|始终|围绕|全面|深入|紧紧|切实|以|结合|进一步))", re.M)
-    for m in pat.finditer(text):
+    text = ctx.text[:4000]
+    rx = _rx()
+    k = text.find("以下简称")
+    while k >= 0:
+        # the unit is the run of words just before （以下简称
+        a = max(0, k - 48)
+        m = rx["short_name"].search(text, a, k + 4)
+        if m:
+            o = _clean_org(m.group("org"))
+            if o:
+                s = m.start("org") + m.group("org").find(o[:2])
+                return o, s, s + len(o)
+        k = text.find("以下简称", k + 4)
+    for m in rx["subject"].finditer(text):
         line_start = text.rfind("\n", 0, m.start("org")) + 1
         if _is_chrome(text[line_start:m.start("org") + 1]) or "《" in text[line_start:m.start("org")]:
             continue

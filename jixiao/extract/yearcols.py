@@ -34,8 +34,13 @@ def _num(t: Tok):
         return None
 
 
+_ANY_COL = re.compile(r"\d{4}\s*年度?\s*(?:决算|执行|实际|预算)")
+
+
 def read_year_columns(ctx: Context, year: int | None, budget: dict, projects: list[dict]) -> None:
-    toks = ctx.tokens
+    toks = ctx.tokens_near(_ANY_COL, after=3000)
+    if not toks:
+        return
     i = 0
     while i < len(toks):
         cols, j = _header(toks, i)
