@@ -6,6 +6,7 @@ with its rule, inputs, formula and Chinese reason. Frameworks are YAML files
 ``$JIXIAO_FRAMEWORKS``).
 """
 
+from jixiao.scoring import rules as _rules  # noqa: F401  (registers the rule kinds first)
 from jixiao.scoring.engine import (
     Problem,
     ScoredItem,
@@ -24,7 +25,7 @@ from jixiao.scoring.framework import (
     load_framework,
     parse_framework,
 )
-from jixiao.scoring.rules import RULES
+from jixiao.scoring.registry import RULES
 
 __all__ = [
     "Framework", "FrameworkError", "Node", "Problem", "RULES", "RatioDef", "Rule", "ScoreResult", "ScoredItem",

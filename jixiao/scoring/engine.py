@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.model import Evaluation, Indicator, plain
-from jixiao.scoring.fmt import num
+from jixiao.scoring.fmt import num, raw_text
 from jixiao.scoring.framework import Framework, Node, form_frameworks, load_framework
-from jixiao.scoring.rules import RULES, Ctx, Outcome, RatioIndex, norm_name, raw_text
+from jixiao.scoring.ratios import RatioIndex
+from jixiao.scoring.registry import RULES, Ctx, Outcome, norm_name
 
 ZERO = Decimal(0)
 

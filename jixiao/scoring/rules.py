@@ -1,299 +1,40 @@
-"""The rule kinds: one registry, one small function per kind.
+"""The rule kinds: one small function each, registered with the pydantic model of its parameters.
 
-A framework leaf names a kind and its parameters; the loader validates the
-parameters against :data:`RULES` (so a typo is reported with file and line) and
-converts numbers to ``Decimal`` once. At scoring time the engine hands each rule
-a :class:`Ctx` (the weight, the stated score, the indicator row and lazy access
-to the evaluation's ratios) and gets back an :class:`Outcome` that explains
-itself: inputs, the formula with numbers filled in, and a Chinese reason.
+A framework leaf names a kind and its parameters; the loader validates them with the kind's model (so a
+typo is reported with file and line) and the engine hands the function a :class:`~.registry.Ctx` (the
+weight, the stated score, the indicator row and the evaluation's ratios on the framework's base) and gets
+back an :class:`~.registry.Outcome` that explains itself: inputs, the formula with numbers filled in, and a
+Chinese reason.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any, Literal
 
-from jixiao.numbers import NumberError, parse_number
-from jixiao.scoring.fmt import frac, num, pct
-
-if TYPE_CHECKING:
-    from jixiao.model import Evaluation, Indicator
-    from jixiao.scoring.framework import Framework
-
-ZERO = Decimal(0)
-ONE = Decimal(1)
-HUNDRED = Decimal(100)
-QUARTERS = ("一", "二", "三", "四")
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    """One parameter of a rule kind: its type (number, str, bool, ratio, choice, bands, items, words,
-    quarter_targets), whether it is required, its default."""
-
-    type: str
-    required: bool = False
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RuleKind:
-    name: str
-    fn: Callable[[Ctx, Mapping[str, Any]], Outcome]
-    params: Mapping[str, Param]
-    title: str  # Chinese one-liner for docs and `frameworks show`
-    recomputes: bool = True
-
-
-RULES: dict[str, RuleKind] = {}
-
-
-def rule_kind(name: str, title: str, recomputes: bool = True, **params: Param):
-    """Register a rule function under ``name`` with its parameter specification."""
-
-    def deco(fn: Callable[[Ctx, Mapping[str, Any]], Outcome]) -> Callable[[Ctx, Mapping[str, Any]], Outcome]:
-        RULES[name] = RuleKind(name, fn, params, title, recomputes)
-        return fn
-
-    return deco
-
-
-# --------------------------------------------------------------------------- context and outcome
-
-
-@dataclass(slots=True)
-class Outcome:
-    """A rule's answer. The texts may come later: ``explain`` builds (formula, reason) on demand, so
-    scoring many evaluations does not pay for explanations nobody reads."""
-
-    score: Decimal | None
-    rule: str
-    inputs: dict[str, Any]
-    formula: str | None
-    reason: str | None
-    recomputed: bool
-    problems: list[tuple[str, str]] = field(default_factory=list)  # (severity, Chinese message)
-    explain: Callable[[], tuple[str, str]] | None = None
-
-    def text(self) -> tuple[str, str] | Callable[[], tuple[str, str]]:
-        """(formula, reason), or the function that will make them."""
-        return self.explain if self.explain is not None else (self.formula or "", self.reason or "")
-
-
-@dataclass(slots=True)
-class RateValue:
-    """A ratio as the rules use it: the exact percent value and how it was obtained (not frozen: hot path)."""
-
-    label: str
-    value: Decimal  # percent, unrounded
-    stated: Decimal | None = None
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
-    base: str | None = None  # which denominator (年初 / 调整后 …) when chosen by the framework
-
-    @property
-    def computed(self) -> bool:
-        return self.numerator is not None
-
-    def show(self, fw: Framework) -> str:
-        """``政府采购执行率 99.99%（155.586/155.591）`` with the framework's rounding."""
-        shown = pct(fw.round(self.value))
-        if self.numerator is None:
-            return f"{self.label} {shown}（自评所述）"
-        base = f"，{self.base}" if self.base else ""
-        return f"{self.label} {shown}（{num(self.numerator)}/{num(self.denominator)}{base}）"
-
-    def working(self) -> str:
-        """The ratio as it enters a formula: ``155.586 / 155.591`` or ``93.58%``."""
-        if self.numerator is None:
-            return pct(self.value)
-        return f"{num(self.numerator)} / {num(self.denominator)}"
-
-    def inputs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ratio": self.label, "rate": self.value.quantize(Decimal("0.000001")).normalize()}
-        if self.numerator is not None:
-            out["numerator"] = self.numerator
-            out["denominator"] = self.denominator
-        if self.base:
-            out["base"] = self.base
-        if self.stated is not None:
-            out["stated_rate"] = self.stated
-        return out
-
-
-class Ctx:
-    """What a rule sees for one item. Ratio lookups go through the per-evaluation index."""
-
-    __slots__ = ("name", "weight", "stated", "row", "ev", "fw", "_index")
-
-    def __init__(self, name: str, weight: Decimal, stated: Decimal | None, row: Indicator | None,
-                 ev: Evaluation, fw: Framework, index: RatioIndex):
-        self.name = name
-        self.weight = weight
-        self.stated = stated
-        self.row = row
-        self.ev = ev
-        self.fw = fw
-        self._index = index
-
-    def rate(self, key: str) -> RateValue | None:
-        return self._index.rate(key)
-
-    def quarters(self, key: str) -> dict[int, RateValue]:
-        return self._index.quarters(key)
-
-
-def norm_name(s: str) -> str:
-    """Names compared without whitespace and quotes (“三公”经费 → 三公经费); memoised, names repeat."""
-    try:
-        return _NORM[s]
-    except KeyError:
-        if len(_NORM) > 50_000:
-            _NORM.clear()
-        out = _NORM[s] = _NAME_STRIP.sub("", s)
-        return out
-
-
-_NORM: dict[str, str] = {}
-
-
-_NAME_STRIP = re.compile(r"[\s“”\"'‘’「」『』]+")
-_QUARTER_RE = re.compile(r"(?:第)?([一二三四1234])季度|[Qq]([1-4])")
-_QUARTER_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-
-
-class RatioIndex:
-    """The evaluation's ratios, found by the framework's synonym lists; built once per evaluation."""
-
-    __slots__ = ("ev", "fw", "ctx", "_names", "_exact", "_cache", "_qcache")
-
-    def __init__(self, ev: Evaluation, fw: Framework):
-        self.ev = ev
-        self.fw = fw
-        self.ctx: Ctx | None = None
-        self._names: list[tuple[str, Any, int]] | None = None  # (normalised name, Ratio, quarter or 0)
-        self._exact: dict[str, Any] = {}
-        self._cache: dict[str, RateValue | None] = {}
-        self._qcache: dict[str, dict[int, RateValue]] = {}
-
-    def _all(self) -> list[tuple[str, Any, int]]:
-        if self._names is None:
-            names = []
-            for r in self.ev.other_rates:
-                n = norm_name(r.name)
-                m = _QUARTER_RE.search(n)
-                names.append((n, r, _QUARTER_NUM[m.group(1) or m.group(2)] if m else 0))
-                self._exact.setdefault(n, r)
-            self._names = names
-        return self._names
-
-    def _find(self, synonyms: tuple[str, ...]) -> Any:
-        entries = self._all()
-        if not entries:
-            return None
-        exact = self._exact
-        for syn in synonyms:
-            r = exact.get(syn)
-            if r is not None:
-                return r
-        for syn in synonyms:
-            for n, r, q in entries:
-                if not q and n.endswith(syn):
-                    return r
-        return None
-
-    def rate(self, key: str) -> RateValue | None:
-        try:
-            return self._cache[key]
-        except KeyError:
-            pass
-        d = self.fw.ratios[key]
-        r = self._find(d.synonyms)
-        out: RateValue | None = None
-        # a framework that names a base prefers the budget slots over a ratio stated on another base
-        budget_first = bool(d.base and d.budget_numerator and (r is None or d.base not in r.bases))
-        if r is not None and not budget_first:
-            out = self._from_ratio(d, r)
-        if out is None and d.budget_numerator:
-            n, den = self._budget(d.budget_numerator), self._budget(d.budget_denominator)
-            if n is not None and den:
-                stated_rate = r.stated if r is not None else self._budget(d.budget_stated)
-                out = RateValue(d.label, n * HUNDRED / den, stated_rate, n, den, d.base)
-        if out is None and r is not None and budget_first:
-            out = self._from_ratio(d, r)
-        if out is None and r is not None:
-            out = RateValue(d.label, r.stated, r.stated)
-        if out is None and d.budget_stated:
-            v = self._budget(d.budget_stated)
-            if v is not None:
-                out = RateValue(d.label, v, v)
-        self._cache[key] = out
-        return out
-
-    @staticmethod
-    def _from_ratio(d: Any, r: Any) -> RateValue | None:
-        den, base = r.denominator, None
-        if d.base and d.base in r.bases:
-            den, base = r.bases[d.base], d.base
-        if r.numerator is not None and den:
-            return RateValue(d.label, r.numerator * HUNDRED / den, r.stated, r.numerator, den, base)
-        return None
-
-    def _budget(self, attr: str | None) -> Decimal | None:
-        if attr is None:
-            return None
-        if attr.startswith("staffing."):
-            n = getattr(self.ev.staffing, attr[9:], None)
-            return None if n is None else Decimal(n)
-        v = getattr(self.ev.budget, attr, None)
-        if v is None and len(self.ev.projects) == 1:
-            # a project self-evaluation may give its figures only on the project row
-            p = self.ev.projects[0]
-            v = {"adjusted": p.budget, "executed": p.executed, "execution_rate": p.execution_rate}.get(attr)
-        return v
-
-    def quarters(self, key: str) -> dict[int, RateValue]:
-        try:
-            return self._qcache[key]
-        except KeyError:
-            pass
-        d = self.fw.ratios[key]
-        out: dict[int, RateValue] = {}
-        for n, r, q in self._all():
-            if not q or q in out or not any(syn in n for syn in d.synonyms):
-                continue
-            if r.numerator is not None and r.denominator:
-                out[q] = RateValue(f"{QUARTERS[q - 1]}季度{d.label}", r.numerator * HUNDRED / r.denominator,
-                                   r.stated, r.numerator, r.denominator)
-            else:
-                out[q] = RateValue(f"{QUARTERS[q - 1]}季度{d.label}", r.stated, r.stated)
-        self._qcache[key] = out
-        return out
-
+from jixiao.scoring.fmt import frac, num, pct, raw_text
+from jixiao.scoring.params import Band, CheckItem, Direction, QuarterTargets, RatioName, Variant, non_empty
+from jixiao.scoring.quantity import NATURES, parse_quantity
+from jixiao.scoring.ratios import QUARTERS
+from jixiao.scoring.registry import (
+    HUNDRED,
+    ONE,
+    RULES,
+    ZERO,
+    Ctx,
+    Outcome,
+    RuleParams,
+    Scale,
+    param,
+    rule_kind,
+)
+from jixiao.yamlschema import Bool, Num, Words, choice
 
 # --------------------------------------------------------------------------- shared helpers
 
 
-def raw_text(raw: Decimal) -> str:
-    """An unrounded working figure, cut (not rounded) to 6 decimals so the arrow never lies."""
-    if raw == raw.quantize(_SIX):
-        return num(raw)
-    return num(raw.quantize(_SIX, rounding="ROUND_DOWN")) + "…"
-
-
-_SIX = Decimal("0.000001")
-
-
-def _shown(fw: Framework, raw: Decimal, s: Decimal) -> str:
+def _shown(fw: Scale, raw: Decimal, s: Decimal) -> str:
     """``1.999935… → 1.99（去尾）`` when rounding changed the figure, else just the figure."""
     if s == raw:
         return num(s)
@@ -307,8 +48,13 @@ def _verdict(w: Decimal, s: Decimal, what: str, how: str = "") -> str:
     return f"{what}，{how}得 {num(s)} 分，扣 {num(w - s)} 分"
 
 
-def _missing(ctx: Ctx, rule: str, what: str) -> Outcome:
-    """No inputs: fall back to the stated score, marked as not recomputed."""
+def _missing(ctx: Ctx, rule: str, what: str, key: str | None = None) -> Outcome:
+    """No inputs: fall back to the stated score, marked as not recomputed. Inputs that are there but
+    impossible (a zero denominator, a negative amount: ``ctx.invalid``) leave the item unscored instead."""
+    bad = ctx.invalid(key) if key else None
+    if bad:
+        return Outcome(None, rule, {"stated": ctx.stated}, "—", f"{bad}，不计分（自评得分 {num(ctx.stated)} 无从核实）",
+                       False)
     out = stated(ctx, {})
     out.reason = f"缺少{what}，未按规则（{rule}）重算；" + out.reason.removeprefix("判断项，")
     return out
@@ -324,7 +70,7 @@ def check_range(ctx: Ctx, s: Decimal | None) -> list[tuple[str, str]]:
     return []
 
 
-def _prop_core(w: Decimal, fw: Framework, a: Decimal, t: Decimal):
+def _prop_core(w: Decimal, fw: Scale, a: Decimal, t: Decimal):
     """w × min(a/t, 1) → (score, text maker taking (a_txt, t_txt))."""
     if a < 0:
         a = ZERO  # P-Q4: a negative actual counts as 0
@@ -345,7 +91,7 @@ def _prop_head(w: Decimal, a_txt: str, t_txt: str) -> str:
     return f"{num(w)} × min({a_txt} / {t_txt}, 1)"
 
 
-def _reverse_core(w: Decimal, fw: Framework, a: Decimal, t: Decimal, variant: str):
+def _reverse_core(w: Decimal, fw: Scale, a: Decimal, t: Decimal, variant: str):
     if a < 0:
         a = ZERO
     if a <= t:
@@ -401,15 +147,29 @@ def _value_and_target(ctx: Ctx, p: Mapping[str, Any]):
 
 # --------------------------------------------------------------------------- rule kinds
 
-_P_RATIO = Param("ratio", help="框架 ratios 中的比率名；省略时取指标行的目标值与实际值")
-_P_TARGET = Param("number", help="目标值（比率时为百分数，默认 100）")
+class AgainstTarget(RuleParams):
+    ratio: RatioName | None = param(None, help="框架 ratios 中的比率名；省略时取指标行的目标值与实际值")
+    target: Num | None = param(None, help="目标值（比率时为百分数，默认 100）")
+
+
+class ProportionalParams(AgainstTarget):
+    kind: Literal["proportional"]
+
+
+class ReverseParams(AgainstTarget):
+    kind: Literal["reverse"]
+    variant: Variant = param("ratio", help="ratio: w×t/a（填报说明）；linear: w×(1−(a−t)/t)，a≥2t 为 0（S7）")
+
+
+class EqualParams(AgainstTarget):
+    kind: Literal["equal"]
 
 
 def _against_target(ctx: Ctx, p: Mapping[str, Any], kind: str, core: Any, *verdict: str) -> Outcome:
     """An actual value scored against its target by ``core(w, a, t) -> (score, formula)``."""
     got = _value_and_target(ctx, p)
     if got is None:
-        return _missing(ctx, kind, "实际值或目标值")
+        return _missing(ctx, kind, "实际值或目标值", p.get("ratio"))
     a, t, inputs, labels = got
     w = ctx.weight
     s, formula = core(w, a, t)
@@ -421,25 +181,22 @@ def _against_target(ctx: Ctx, p: Mapping[str, Any], kind: str, core: Any, *verdi
     return Outcome(s, kind, inputs, None, None, True, [], explain)
 
 
-@rule_kind("proportional", "正向指标按比例得分（实际/目标，封顶）", ratio=_P_RATIO, target=_P_TARGET)
+@rule_kind("proportional", "正向指标按比例得分（实际/目标，封顶）", ProportionalParams)
 def proportional(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return _against_target(ctx, p, "proportional", lambda w, a, t: _prop_core(w, ctx.fw, a, t), "按比例")
 
 
-@rule_kind("reverse", "反向指标（实际 ≤ 目标得满分，否则 w×t/a，或线性到 2t 为零）",
-           ratio=_P_RATIO, target=_P_TARGET,
-           variant=Param("choice", default="ratio", choices=("ratio", "linear"),
-                         help="ratio: w×t/a（填报说明）；linear: w×(1−(a−t)/t)，a≥2t 为 0（S7）"))
+@rule_kind("reverse", "反向指标（实际 ≤ 目标得满分，否则 w×t/a，或线性到 2t 为零）", ReverseParams)
 def reverse(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     variant = p.get("variant") or "ratio"
     return _against_target(ctx, p, "reverse", lambda w, a, t: _reverse_core(w, ctx.fw, a, t, variant))
 
 
-@rule_kind("equal", "等于型指标（目标为 0 时实际 ≤ 0 得满分，否则按正向计）", ratio=_P_RATIO, target=_P_TARGET)
+@rule_kind("equal", "等于型指标（目标为 0 时实际 ≤ 0 得满分，否则按正向计）", EqualParams)
 def equal(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     got = _value_and_target(ctx, p)
     if got is None:
-        return _missing(ctx, "equal", "实际值或目标值")
+        return _missing(ctx, "equal", "实际值或目标值", p.get("ratio"))
     a, t, inputs, labels = got
     w = ctx.weight
     if t == 0:
@@ -458,12 +215,16 @@ def equal(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return Outcome(s, "equal", inputs, None, None, True, [], explain)
 
 
-@rule_kind("budget_execution", "预算执行率：w × min(执行数/预算数, 100%)",
-           ratio=Param("ratio", default="预算执行率", help="默认 预算执行率（执行数/调整后全年预算数）"))
+class BudgetExecutionParams(RuleParams):
+    kind: Literal["budget_execution"]
+    ratio: RatioName = param("预算执行率", help="默认 预算执行率（执行数/调整后全年预算数）")
+
+
+@rule_kind("budget_execution", "预算执行率：w × min(执行数/预算数, 100%)", BudgetExecutionParams)
 def budget_execution(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     rv = ctx.rate(p.get("ratio") or "预算执行率")
     if rv is None:
-        return _missing(ctx, "budget_execution", "预算数与执行数")
+        return _missing(ctx, "budget_execution", "预算数与执行数", p.get("ratio") or "预算执行率")
     w, fw = ctx.weight, ctx.fw
     rate = rv.value / HUNDRED
     raw = w * rate if rate < 1 else w
@@ -504,13 +265,18 @@ def _in_band(v: Decimal, b: Mapping[str, Any]) -> bool:
             and (bl is None or v < bl))
 
 
-@rule_kind("bands", "区间计分：比率落在哪个区间得（或扣）多少分",
-           ratio=Param("ratio", required=True),
-           bands=Param("bands", required=True, help="[{upto|below|from|above: 百分数, score|deduct: 分}]，按顺序取第一个命中的区间"))
+class BandsParams(RuleParams):
+    kind: Literal["bands"]
+    ratio: RatioName
+    bands: Annotated[tuple[Band, ...], non_empty("应为区间列表")] = param(
+        help="[{upto|below|from|above: 百分数, score|deduct: 分}]，按顺序取第一个命中的区间")
+
+
+@rule_kind("bands", "区间计分：比率落在哪个区间得（或扣）多少分", BandsParams)
 def bands(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     rv = ctx.rate(p["ratio"])
     if rv is None:
-        return _missing(ctx, "bands", p["ratio"])
+        return _missing(ctx, "bands", p["ratio"], p["ratio"])
     w, fw = ctx.weight, ctx.fw
     v = fw.round(rv.value)  # the band is judged on the rate as the form shows it
     for b in p["bands"]:
@@ -536,16 +302,21 @@ def bands(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return out
 
 
-@rule_kind("steps", "超限扣分：每超出（或低于）限值若干百分点扣 x 分，扣完为止",
-           ratio=Param("ratio", required=True), limit=Param("number", default=HUNDRED),
-           direction=Param("choice", default="above", choices=("above", "below")),
-           per=Param("number", default=ONE, help="每多少个百分点"), deduct=Param("number", required=True),
-           count=Param("choice", default="exact", choices=("exact", "floor", "ceil"),
-                       help="不足一档时：exact 按比例；floor 不扣；ceil 按一档扣"))
+class StepsParams(RuleParams):
+    kind: Literal["steps"]
+    ratio: RatioName
+    limit: Num = param(HUNDRED)
+    direction: Direction = param("above")
+    per: Num = param(ONE, help="每多少个百分点")
+    deduct: Num
+    count: choice("exact", "floor", "ceil") = param("exact", help="不足一档时：exact 按比例；floor 不扣；ceil 按一档扣")
+
+
+@rule_kind("steps", "超限扣分：每超出（或低于）限值若干百分点扣 x 分，扣完为止", StepsParams)
 def steps(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     rv = ctx.rate(p["ratio"])
     if rv is None:
-        return _missing(ctx, "steps", p["ratio"])
+        return _missing(ctx, "steps", p["ratio"], p["ratio"])
     w, fw, limit, per, deduct = ctx.weight, ctx.fw, p["limit"], p["per"], p["deduct"]
     v = rv.value
     gap = v - limit if p["direction"] == "above" else limit - v
@@ -575,11 +346,16 @@ def steps(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return Outcome(s, "steps", inputs, None, None, True, [], explain)
 
 
-@rule_kind("quarterly", "季度序时进度：每季度按 系数 ×（1 − 执行率/序时目标）扣分",
-           ratio=Param("ratio", required=True), per_quarter=Param("number", required=True),
-           target=Param("number", default=HUNDRED, help="各季度序时目标（百分数）"),
-           targets=Param("quarter_targets", help="{1: 25, 2: 50, …} 各季度不同的序时目标，覆盖 target"),
-           round_deduction=Param("bool", default=True, help="先按框架舍入扣分再相减（深圳口径）"))
+class QuarterlyParams(RuleParams):
+    kind: Literal["quarterly"]
+    ratio: RatioName
+    per_quarter: Num
+    target: Num = param(HUNDRED, help="各季度序时目标（百分数）")
+    targets: QuarterTargets | None = param(None, help="{1: 25, 2: 50, …} 各季度不同的序时目标，覆盖 target")
+    round_deduction: Bool = param(True, help="先按框架舍入扣分再相减（深圳口径）")
+
+
+@rule_kind("quarterly", "季度序时进度：每季度按 系数 ×（1 − 执行率/序时目标）扣分", QuarterlyParams)
 def quarterly(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     qs = ctx.quarters(p["ratio"])
     if not qs:
@@ -591,7 +367,7 @@ def quarterly(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     inputs: dict[str, Any] = {}
     for q in sorted(qs):
         rv = qs[q]
-        t = targets.get(q, p["target"])
+        t = targets.get(str(q)) or p["target"]
         inputs[rv.label] = rv.value
         if rv.value < t:
             raw += k * (t - rv.value) / t
@@ -646,12 +422,17 @@ _QUAL_DEFAULTS = {
 }
 
 
+class QualitativeParams(RuleParams):
+    kind: Literal["qualitative"]
+    high: Num = param(Decimal("0.8"))
+    low: Num = param(Decimal("0.6"))
+    fail_words: Words = param(_QUAL_DEFAULTS["fail_words"])
+    partial_words: Words = param(_QUAL_DEFAULTS["partial_words"])
+    pass_words: Words = param(_QUAL_DEFAULTS["pass_words"])
+
+
 @rule_kind("qualitative", "定性指标：保留自评得分，检查是否落在等级区间（达成 [80%,100%]，部分达成 [60%,80%)，未达成 [0,60%)）",
-           recomputes=False,
-           high=Param("number", default=Decimal("0.8")), low=Param("number", default=Decimal("0.6")),
-           fail_words=Param("words", default=_QUAL_DEFAULTS["fail_words"]),
-           partial_words=Param("words", default=_QUAL_DEFAULTS["partial_words"]),
-           pass_words=Param("words", default=_QUAL_DEFAULTS["pass_words"]))
+           QualitativeParams, recomputes=False)
 def qualitative(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     p = _with_defaults("qualitative", p)
     row = ctx.row
@@ -691,8 +472,12 @@ def qualitative(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return Outcome(s, "qualitative", inputs, None, None, False, problems, explain)
 
 
-@rule_kind("checklist", "检查清单：每个未做到的事项扣相应分值（依据扣分说明与存在问题）",
-           items=Param("items", required=True, help="[{name, points, keywords: [...]}]"))
+class ChecklistParams(RuleParams):
+    kind: Literal["checklist"]
+    items: Annotated[tuple[CheckItem, ...], non_empty("应为检查事项列表")] = param(help="[{name, points, keywords: [...]}]")
+
+
+@rule_kind("checklist", "检查清单：每个未做到的事项扣相应分值（依据扣分说明与存在问题）", ChecklistParams)
 def checklist(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     texts = [t for t in (*ctx.ev.deductions, ctx.ev.problems or "") if t]
     if not texts:
@@ -713,7 +498,11 @@ def checklist(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     return Outcome(s, "checklist", inputs, formula, _verdict(w, s, what), True)
 
 
-@rule_kind("stated", "保留自评得分（评分标准未公开或为判断项），只检查不超过分值", recomputes=False)
+class StatedParams(RuleParams):
+    kind: Literal["stated"]
+
+
+@rule_kind("stated", "保留自评得分（评分标准未公开或为判断项），只检查不超过分值", StatedParams, recomputes=False)
 def stated(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     s, w = ctx.stated, ctx.weight
     key = (s, w)
@@ -736,9 +525,14 @@ def stated(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
 _STATED_TEXT: dict[tuple[Decimal | None, Decimal], tuple[str, str]] = {}
 
 
-@rule_kind("auto", "自定义三级指标：按目标值的比较符（≥ ≤ =）或指标性质定量计分，文字目标按定性等级检查",
-           variant=Param("choice", default="ratio", choices=("ratio", "linear"), help="反向指标的计分口径"),
-           high=Param("number", default=Decimal("0.8")), low=Param("number", default=Decimal("0.6")))
+class AutoParams(RuleParams):
+    kind: Literal["auto"]
+    variant: Variant = param("ratio", help="反向指标的计分口径")
+    high: Num = param(Decimal("0.8"))
+    low: Num = param(Decimal("0.6"))
+
+
+@rule_kind("auto", "自定义三级指标：按目标值的比较符（≥ ≤ =）或指标性质定量计分，文字目标按定性等级检查", AutoParams)
 def auto(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     nums = _row_numbers(ctx)
     if nums is None:
@@ -761,44 +555,14 @@ _QUAL_PARAMS: dict[tuple[Any, Any], Mapping[str, Any]] = {}
 
 
 def _with_defaults(kind: str, p: Mapping[str, Any]) -> Mapping[str, Any]:
-    spec = RULES[kind].params
-    if all(p.get(k) is not None for k in spec):
+    defaults = _DEFAULTS.get(kind)
+    if defaults is None:
+        defaults = _DEFAULTS[kind] = RULES[kind].defaults
+    if all(p.get(k) is not None for k in defaults):
         return p
-    return {k: (p.get(k) if p.get(k) is not None else spec[k].default) for k in spec}
+    return {k: (p.get(k) if p.get(k) is not None else v) for k, v in defaults.items()}
 
 
-# --------------------------------------------------------------------------- quantity parsing
-
-NATURES = {">=": ">=", "≥": ">=", ">": ">=", "正向": ">=", "正向指标": ">=",
-           "<=": "<=", "≤": "<=", "<": "<=", "反向": "<=", "反向指标": "<=",
-           "=": "=", "＝": "=", "等于": "="}
-
-_COMP_RE = re.compile(
-    r"^\s*(≥|>=|＞=|>|＞|大于等于|不低于|不少于|大于|高于|至少|≤|<=|＜=|<|＜|小于等于|不高于|不超过|低于|小于|少于|控制在|=|＝|等于)?\s*(.*?)\s*"
-    r"(及以上|以上|及以下|以下|以内)?\s*$")
-_COMP_MAP = {"≥": ">=", ">=": ">=", "＞=": ">=", ">": ">=", "＞": ">=", "大于等于": ">=", "不低于": ">=",
-             "不少于": ">=", "大于": ">=", "高于": ">=", "至少": ">=",
-             "≤": "<=", "<=": "<=", "＜=": "<=", "<": "<=", "＜": "<=", "小于等于": "<=", "不高于": "<=",
-             "不超过": "<=", "低于": "<=", "小于": "<=", "少于": "<=", "控制在": "<=",
-             "=": "=", "＝": "=", "等于": "=",
-             "及以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<="}
-_DEADLINE = ("前", "后", "底", "初", "之内")
+_DEFAULTS: dict[str, dict[str, Any]] = {}
 
 
-@lru_cache(maxsize=8192)
-def parse_quantity(text: str) -> tuple[str | None, Decimal, str] | None:
-    """``≥95%`` → ('>=', 95, '95%'); ``合规`` / ``12月底前`` → None (not a quantity to compare)."""
-    m = _COMP_RE.match(text)
-    if not m:
-        return None
-    body = m.group(2)
-    if not body:
-        return None
-    try:
-        n = parse_number(body)
-    except (NumberError, ValueError, KeyError):
-        return None
-    if len(n.unit) > 6 or any(w in n.unit for w in _DEADLINE):
-        return None
-    comp = _COMP_MAP.get(m.group(1) or "") or _COMP_MAP.get(m.group(3) or "")
-    return comp, n.value, body
