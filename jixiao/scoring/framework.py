@@ -19,7 +19,7 @@ from typing import Any
 
 from jixiao.numbers import ROUNDING_MODES
 from jixiao.scoring.fmt import ROUNDING_LABELS
-from jixiao.scoring.registry import RULES, norm_name
+from jixiao.scoring.registry import RULES, match_name, norm_name
 from jixiao.scoring.schema import BUDGET_ATTRS, STYLE, TAGS, file_model
 from jixiao.yamlschema import Lines, Problem, YamlSyntaxError, compose, validate
 
@@ -59,6 +59,8 @@ class RatioDef:
     budget_stated: str | None = None
     tag: str | None = None
     note: str | None = None
+    #: The rate is the scored row's own actual value (a percent), not a figure of the evaluation.
+    from_row: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class Framework:
     reason: str | None = None
     #: The extractor's form ids (``Evaluation.form``) this framework is chosen for when none is named.
     forms: tuple[str, ...] = ()
+    #: True for a framework built from the report's own indicator table (:mod:`.owntable`).
+    own_table: bool = False
 
     def __post_init__(self) -> None:
         exp = Decimal(1).scaleb(-self.places)
@@ -123,15 +127,43 @@ class Framework:
             for node, parent in _walk(top, None):
                 if node.rule is not None:
                     for n in node.names():
-                        leaves.setdefault(norm_name(n), (node, top, parent if parent is not top else None))
+                        for key in (norm_name(n), match_name(n)):
+                            leaves.setdefault(key, (node, top, parent if parent is not top else None))
                 if node.user_defined is not None:
                     for n in node.names():
-                        groups.setdefault(norm_name(n), node)
+                        for key in (norm_name(n), match_name(n)):
+                            groups.setdefault(key, node)
         object.__setattr__(self, "leaf_index", leaves)
         object.__setattr__(self, "group_index", groups)
+        # a framework built from a report's own table has one leaf per row, matched by position
+        rows = {node.path: node for node in self.nodes() if node.path.startswith("rows[")} if self.own_table else {}
+        object.__setattr__(self, "row_leaves", rows)
 
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self._exp, rounding=self._mode)
+
+    def match(self, row: Any, i: int | None = None) -> tuple[str, Node] | None:
+        """Where an indicator row belongs: ``("leaf", node)``, ``("group", node)`` or None (not in the framework).
+
+        By name and aliases (a trailing bracket ignored), then a row whose level 1 is itself a level-1 leaf
+        (``项目资金 / 执行率`` is the 预算执行率 leaf), then a user-defined group by level 2 or level 1.
+        """
+        if self.own_table:
+            node = self.row_leaves.get(f"rows[{i}]")
+            return None if node is None else ("leaf", node)
+        leaves = self.leaf_index
+        hit = leaves.get(match_name(row.name))
+        if hit is not None:
+            return "leaf", hit[0]
+        if row.level1:
+            hit = leaves.get(match_name(row.level1))
+            if hit is not None and hit[0] is hit[1]:
+                return "leaf", hit[0]
+        groups = self.group_index
+        g = groups.get(match_name(row.level2)) if row.level2 else None
+        if g is None and row.level1:
+            g = groups.get(match_name(row.level1))
+        return None if g is None else ("group", g)
 
     @property
     def rounding_label(self) -> str:

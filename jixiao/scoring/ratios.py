@@ -18,6 +18,7 @@ from typing import Any
 
 from jixiao.model import input_problem
 from jixiao.scoring.fmt import num, pct
+from jixiao.scoring.quantity import parse_quantity
 from jixiao.scoring.registry import HUNDRED, Scale, norm_name
 
 QUARTERS = ("一", "二", "三", "四")
@@ -95,6 +96,7 @@ class RatioProblem:
     stated: str | None = None
     recomputed: str | None = None
     arithmetic: str | None = None
+    where: str | None = None  # the evaluation field it is about (for its evidence)
 
 
 class RatioIndex:
@@ -146,8 +148,22 @@ class RatioIndex:
             return self._cache[key]
         except KeyError:
             pass
+        d = self.fw.ratios[key]
+        if d.from_row:
+            return self._row(d)  # one per row: not cached
         out = self._cache[key] = self._rate(key)
         return out
+
+    def _row(self, d: Any) -> RateValue | None:
+        """The scored row's actual value as a percent rate (``满意度 96%``)."""
+        row = self.ctx.row if self.ctx is not None else None
+        text = (row.actual or "").replace("％", "%") if row is not None else ""
+        if "%" not in text:
+            return None
+        q = parse_quantity(text)
+        if q is None or q[1] < 0:
+            return None
+        return RateValue(f"{row.name}", q[1], q[1])
 
     def _rate(self, key: str) -> RateValue | None:
         d = self.fw.ratios[key]
@@ -156,7 +172,7 @@ class RatioIndex:
         if d.budget_numerator:
             n, den = self._budget(d.budget_numerator), self._budget(d.budget_denominator)
             if n is not None and den is not None:
-                bad = self._check_inputs(key, d, n, den)
+                bad = self._check_inputs(key, d, n, den, "budget")
                 if bad:
                     return None
                 stated_rate = r.stated if r is not None else self._budget(d.budget_stated)
@@ -176,41 +192,50 @@ class RatioIndex:
         """A stated ratio: on the framework's base if the report gives that denominator, never on another."""
         if base and base in r.bases and r.numerator is not None:
             den = r.bases[base]
-            if self._check_inputs(key, d, r.numerator, den):
+            if self._check_inputs(key, d, r.numerator, den, self._where(r)):
                 return None
             return RateValue(d.label, r.numerator * HUNDRED / den, r.stated, r.numerator, den, base)
         if r.numerator is not None and r.denominator is not None:
             other = self._other_base_of(d, r.denominator, base)
             if other is not None:
                 self.pending.append(RatioProblem(
-                    "warning", "definition",
+                    "info", "missing",
                     f"{r.name} 写为 {pct(r.stated)}（{num(r.numerator)}/{num(r.denominator)}，{other}口径），"
                     f"框架按{base}口径计算，文中缺少{base}的分母，未按该比率计分",
-                    stated=pct(r.stated), arithmetic=f"{num(r.numerator)} / {num(r.denominator)}（{other}）"))
+                    stated=pct(r.stated), arithmetic=f"{num(r.numerator)} / {num(r.denominator)}（{other}）",
+                    where=self._where(r)))
                 self.invalid[key] = f"{d.label}只给出{other}口径，框架按{base}口径计分"
                 return None
-            if self._check_inputs(key, d, r.numerator, r.denominator):
+            if self._check_inputs(key, d, r.numerator, r.denominator, self._where(r)):
                 return None
             return RateValue(d.label, r.numerator * HUNDRED / r.denominator, r.stated, r.numerator, r.denominator)
         return RateValue(d.label, r.stated, r.stated)
 
-    def _check_inputs(self, key: str, d: Any, n: Decimal, den: Decimal) -> bool:
-        """A negative input or a zero denominator: an ``input`` error and no rate."""
+    def _check_inputs(self, key: str, d: Any, n: Decimal, den: Decimal, where: str) -> bool:
+        """A negative input or a zero denominator: an ``input`` error and no rate. ``where`` is ``budget``
+        (the slots) or the stated ratio's field."""
+        def at(slot: str | None) -> str:
+            return f"budget.{slot}" if where == "budget" and slot and "." not in slot else where
+
         for slot, v in ((d.budget_numerator, n), (d.budget_denominator, den)):
             msg = input_problem(slot or "", v) if slot else None
             if msg:
-                return self._invalid(key, f"{msg}，无法计算{d.label}")
+                return self._invalid(key, f"{msg}，无法计算{d.label}", at(slot))
         if den == 0:
             what = SLOT_LABEL.get(d.budget_denominator or "", "分母")
-            return self._invalid(key, f"{what}为 0，无法计算{d.label}（{num(n)}/0）")
+            return self._invalid(key, f"{what}为 0，无法计算{d.label}（{num(n)}/0）", at(d.budget_denominator))
         if den < 0:
-            return self._invalid(key, f"分母 {num(den)} 为负数，无法计算{d.label}")
+            return self._invalid(key, f"分母 {num(den)} 为负数，无法计算{d.label}", at(d.budget_denominator))
         return False
 
-    def _invalid(self, key: str, message: str) -> bool:
+    def _invalid(self, key: str, message: str, where: str | None = None) -> bool:
         self.invalid[key] = message
-        self.pending.append(RatioProblem("error", "input", message))
+        self.pending.append(RatioProblem("error", "input", message, where=where))
         return True
+
+    def _where(self, r: Any) -> str:
+        i = next((i for i, x in enumerate(self.ev.other_rates) if x is r), None)
+        return f"other_rates[{i}].stated" if i is not None else "other_rates"
 
     def _compare_stated(self, d: Any, r: Any, out: RateValue) -> None:
         """A stated ratio computed on another denominator than the framework's: a ``definition`` warning."""
@@ -227,7 +252,8 @@ class RatioIndex:
             f"{pct(self.fw.round(out.value))}",
             stated=pct(r.stated), recomputed=pct(self.fw.round(out.value)),
             arithmetic=f"{num(out.numerator)} / {num(out.denominator)} × 100% = {pct(self.fw.round(out.value))}"
-                       f"（{out.base or '框架'}口径）；{num(r.numerator)} / {num(r.denominator)}（{other}口径）"))
+                       f"（{out.base or '框架'}口径）；{num(r.numerator)} / {num(r.denominator)}（{other}口径）",
+            where=self._where(r)))
 
     def _other_base_of(self, d: Any, den: Decimal, base: str | None) -> str | None:
         """The other base a stated denominator is known to be (a budget slot of the other base), else None."""
@@ -261,10 +287,12 @@ class RatioIndex:
             return False
         if abs(n * HUNDRED / den - v) <= Decimal("0.5"):
             self.pending.append(RatioProblem(
-                "warning", "definition",
+                "info", "missing",
                 f"文中{SLOT_LABEL.get(d.budget_stated or '', d.label)} {pct(v)} 按{SLOT_BASE.get(other or '')}口径"
                 f"计算（{num(n)}/{num(den)}），框架按{base}口径计分，缺少{base}的分母，未按该比率计分",
-                stated=pct(v), arithmetic=f"{num(n)} / {num(den)} × 100% ≈ {pct(v)}"))
+                stated=pct(v), arithmetic=f"{num(n)} / {num(den)} × 100% ≈ {pct(v)}",
+                where=f"budget.{d.budget_stated}"))
+            self.invalid[d.key] = f"{d.label}只有{SLOT_BASE.get(other or '')}口径的数字，框架按{base}口径计分"
             return True
         return False
 

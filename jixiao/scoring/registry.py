@@ -151,3 +151,21 @@ def norm_name(s: str) -> str:
 
 _NORM: dict[str, str] = {}
 _NAME_STRIP = re.compile(r"[\s“”\"'‘’「」『』]+")
+
+
+def match_name(s: str) -> str:
+    """A name as rows are matched to leaves: :func:`norm_name` without a trailing bracket
+    (``执行率(B/A)`` → ``执行率``, ``资金到位率（%）`` → ``资金到位率``); memoised."""
+    try:
+        return _MATCH[s]
+    except KeyError:
+        if len(_MATCH) > 50_000:
+            _MATCH.clear()
+        n = norm_name(s)
+        cut = _BRACKET_TAIL.sub("", n)
+        out = _MATCH[s] = cut or n
+        return out
+
+
+_MATCH: dict[str, str] = {}
+_BRACKET_TAIL = re.compile(r"[（(][^（）()]*[)）]$")

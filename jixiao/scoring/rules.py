@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from jixiao.scoring.fmt import frac, num, pct, raw_text
 from jixiao.scoring.params import Band, CheckItem, Direction, QuarterTargets, RatioName, Variant, non_empty
 from jixiao.scoring.quantity import NATURES, parse_quantity
-from jixiao.scoring.ratios import QUARTERS
+from jixiao.scoring.ratios import QUARTERS, RateValue
 from jixiao.scoring.registry import (
     HUNDRED,
     ONE,
@@ -109,12 +109,13 @@ def _reverse_core(w: Decimal, fw: Scale, a: Decimal, t: Decimal, variant: str):
     return s, lambda a_txt, t_txt: f"{num(w)} × {t_txt} / {a_txt} = {num(w)} × {frac(t / a)} = {_shown(fw, raw, s)}"
 
 
-def _row_numbers(ctx: Ctx) -> tuple[str, Decimal, Decimal, str, str] | None:
-    """(comparator, actual, target, actual text, target text) of a quantitative indicator row."""
+def _row_numbers(ctx: Ctx, default_target: Decimal | None = None) -> tuple[str, Decimal, Decimal, str, str] | None:
+    """(comparator, actual, target, actual text, target text) of a quantitative indicator row; a row with
+    no target is measured against ``default_target`` (percent) when one is given (资金到位率 → 100%)."""
     row = ctx.row
-    if row is None or not row.target or not row.actual:
+    if row is None or not row.actual or not (row.target or default_target is not None):
         return None
-    tq = parse_quantity(row.target)
+    tq = parse_quantity(row.target) if row.target else (None, default_target, pct(default_target))
     aq = parse_quantity(row.actual)
     if tq is None or aq is None:
         return None
@@ -137,12 +138,23 @@ def _value_and_target(ctx: Ctx, p: Mapping[str, Any]):
         if t == HUNDRED and rv.computed:
             return rv.value, t, rv.inputs(), lambda: (f"({rv.working()})", "100%", rv.show(fw))
         return rv.value, t, rv.inputs(), lambda: (pct(rv.value), pct(t), rv.show(fw))
-    nums = _row_numbers(ctx)
+    nums = _row_numbers(ctx, p.get("target"))
     if nums is None:
         return None
     _, a, t, a_txt, t_txt = nums
     name, row = ctx.name, ctx.row
     return a, t, {"actual": a, "target": t}, lambda: (a_txt, t_txt, f"{name}：实际 {row.actual}，目标 {row.target}")
+
+
+def _row_rate(ctx: Ctx) -> RateValue | None:
+    """The rate the row itself prints (``97.80%`` in a 预算执行率 row), used when there are no figures."""
+    row = ctx.row
+    if row is None or not row.actual or "%" not in row.actual.replace("％", "%"):
+        return None
+    q = parse_quantity(row.actual)
+    if q is None or q[1] < 0:
+        return None
+    return RateValue(f"{row.name}（表内所列）", q[1], q[1])
 
 
 # --------------------------------------------------------------------------- rule kinds
@@ -222,20 +234,44 @@ class BudgetExecutionParams(RuleParams):
 
 @rule_kind("budget_execution", "预算执行率：w × min(执行数/预算数, 100%)", BudgetExecutionParams)
 def budget_execution(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
-    rv = ctx.rate(p.get("ratio") or "预算执行率")
+    key = p.get("ratio") or "预算执行率"
+    rv = ctx.rate(key) or (None if ctx.invalid(key) else _row_rate(ctx))
     if rv is None:
-        return _missing(ctx, "budget_execution", "预算数与执行数", p.get("ratio") or "预算执行率")
+        return _missing(ctx, "budget_execution", "预算数与执行数", key)
     w, fw = ctx.weight, ctx.fw
     rate = rv.value / HUNDRED
     raw = w * rate if rate < 1 else w
     s = fw.round(raw) if rate < 1 else w
+    written = _written_rate_score(ctx, rv, s)
 
     def explain() -> tuple[str, str]:
         head = f"{num(w)} × min({rv.working()}, 100%) = {num(w)} × "
         formula = head + (f"1 = {num(w)}" if rate >= 1 else f"{frac(rate)} = {_shown(fw, raw, s)}")
+        if written is not None:
+            formula += f"；按写明的 {pct(rv.stated)}：{num(w)} × {pct(rv.stated)} = {num(written)}"
+            return formula, _verdict(w, written, f"{rv.show(fw)}，自评按写明的执行率 {pct(rv.stated)} 计分", "按比例")
         return formula, _verdict(w, s, rv.show(fw), "按比例")
 
-    return Outcome(s, "budget_execution", rv.inputs(), None, None, True, [], explain)
+    out = Outcome(written if written is not None else s, "budget_execution", rv.inputs(), None, None, True, [],
+                  explain)
+    if written is not None:
+        out.problems.append(("info", f"自评得分 {num(written)} 按写明的执行率 {pct(rv.stated)} 计算（按 {rv.working()} "
+                                     f"为 {num(s)}），执行率写数舍入正确，视为相符"))
+    return out
+
+
+def _written_rate_score(ctx: Ctx, rv: RateValue, s: Decimal) -> Decimal | None:
+    """The stated score when the form computed it from its written rate (98.15% × 10 = 9.82, not 9.81): only
+    when that rate is the correct rounding of the figures' rate, and the stated score is exactly that."""
+    stated, written = ctx.stated, rv.stated
+    if stated is None or stated == s or written is None or not rv.computed or written > HUNDRED:
+        return None
+    exp = written.as_tuple().exponent
+    half = Decimal(5).scaleb((exp if isinstance(exp, int) else 0) - 1)
+    if abs(written - rv.value) > half:
+        return None
+    alt = ctx.fw.round(ctx.weight * written / HUNDRED)
+    return alt if alt == stated else None
 
 
 def _band_text(b: Mapping[str, Any]) -> str:
@@ -536,7 +572,14 @@ class AutoParams(RuleParams):
 def auto(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     nums = _row_numbers(ctx)
     if nums is None:
-        if ctx.row is not None and (ctx.row.target or ctx.row.actual):
+        row = ctx.row
+        if row is not None and row.target and not (row.actual or "").strip() and parse_quantity(row.target):
+            out = stated(ctx, {})  # a quantitative target and no actual: nothing to compute, nothing to grade
+            out.reason = (f"定量指标（目标 {row.target}）缺少实际完成值，未按定量规则重算；"
+                          + out.reason.removeprefix("判断项，"))
+            out.problems.append(("warning", f"目标为定量值 {row.target}，但未填实际完成值，无法重算得分"))
+            return out
+        if row is not None and (row.target or row.actual):
             key = (p.get("high"), p.get("low"))
             qp = _QUAL_PARAMS.get(key)
             if qp is None:
