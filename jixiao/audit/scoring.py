@@ -75,8 +75,8 @@ def partial_score(ctx: Context) -> Iterator[Finding]:
     if not offered:
         return  # the report offers no score to total (a narrative under a default framework): nothing to say
     for _, p in _problems(ctx, "missing"):
-        if getattr(p, "severity", None) != "warning":
-            continue
+        if getattr(p, "severity", None) == "info":
+            continue  # an item's own note (a denominator the report lacks); the result's line says the rest
         text = f"；{partial.text()}" if partial is not None else ""
         yield ctx.finding(PARTIAL_CODE, "info", f"{p.message}{text}", path="score.total",
                           stated=getattr(getattr(ctx.ev, "score", None), "total", None),

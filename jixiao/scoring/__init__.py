@@ -7,7 +7,8 @@ ones from ``--frameworks DIR`` or ``$JIXIAO_FRAMEWORKS``), or the report's own
 indicator table (:mod:`.owntable`).
 """
 
-from jixiao.scoring import rules as _rules  # noqa: F401  (registers the rule kinds first)
+from jixiao.scoring import ratio_rules as _ratio_rules  # noqa: F401  (registers the rule kinds first)
+from jixiao.scoring import rules as _rules  # noqa: F401
 from jixiao.scoring.choose import Choice, choose_framework, detect_framework, score_evaluation
 from jixiao.scoring.engine import Partial, Problem, ScoredItem, Scorer, ScoreResult
 from jixiao.scoring.framework import (

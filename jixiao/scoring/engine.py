@@ -350,7 +350,8 @@ class Scorer:
                     problems.append(Problem("warning", f"表内各指标分值合计 {num(wsum)}，不足 {num(fw.total)} 分，"
                                                        "指标表可能不完整，未计总分", kind="missing"))
                 else:
-                    problems.append(Problem("error", f"各指标分值合计 {num(wsum)} ≠ 总分 {num(fw.total)}，未计总分"))
+                    problems.append(Problem("error", f"各指标分值合计 {num(wsum)} ≠ 总分 {num(fw.total)}，未计总分",
+                                            kind="missing"))
         if others and not fw.own_table:
             problems.append(Problem("info", f"报告所列其他指标 {len(others)} 项不在评分框架 {fw.id} 中，"
                                             "单独列出，不计入框架得分"))
@@ -399,9 +400,10 @@ class Scorer:
             index.pending.clear()
         score = out.score
         if out.recomputed and stated is not None and stated != score and score is not None:
-            if places is not None and _fits_written(stated, score, weight, places):
+            if places is not None and _fits_written(stated, out.raw if out.raw is not None else score, weight,
+                                                    places):
                 precision = "整数" if places == 0 else f"{places} 位小数"
-                problems += (Problem("info", f"表内得分写到{precision}：按规则 {num(score)} 分，按该精度取为自评的 "
+                problems += (Problem("info", f"表内得分写到{precision}：按规则 {raw_text(out.raw or score)} 分，按该精度取为自评的 "
                                              f"{num(stated)} 分，视为相符", path),)
                 score = stated
             else:

@@ -102,6 +102,7 @@ class Outcome:
     recomputed: bool
     problems: list[tuple[str, str]] = field(default_factory=list)  # (severity, Chinese message)
     explain: Callable[[], tuple[str, str]] | None = None
+    raw: Decimal | None = None  # the score before the framework's rounding, when the rule computed one
 
     def text(self) -> tuple[str, str] | Callable[[], tuple[str, str]]:
         """(formula, reason), or the function that will make them."""

@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from jixiao.scoring.fmt import frac, num, pct, raw_text
-from jixiao.scoring.params import Band, CheckItem, Direction, QuarterTargets, RatioName, Variant, non_empty
+from jixiao.scoring.params import CheckItem, RatioName, Variant, non_empty
 from jixiao.scoring.quantity import NATURES, parse_quantity
-from jixiao.scoring.ratios import QUARTERS, RateValue
+from jixiao.scoring.ratios import RateValue
 from jixiao.scoring.registry import (
     HUNDRED,
     ONE,
@@ -29,7 +29,7 @@ from jixiao.scoring.registry import (
     param,
     rule_kind,
 )
-from jixiao.yamlschema import Bool, Num, Words, choice
+from jixiao.yamlschema import Num, Words
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -71,18 +71,18 @@ def check_range(ctx: Ctx, s: Decimal | None) -> list[tuple[str, str]]:
 
 
 def _prop_core(w: Decimal, fw: Scale, a: Decimal, t: Decimal):
-    """w × min(a/t, 1) → (score, text maker taking (a_txt, t_txt))."""
+    """w × min(a/t, 1) → (score, text maker taking (a_txt, t_txt), unrounded score)."""
     if a < 0:
         a = ZERO  # P-Q4: a negative actual counts as 0
     if t <= 0:
-        return w, lambda a_txt, t_txt: f"目标 {t_txt} ≤ 0，实际 {a_txt} 视为达成 → {num(w)}"
+        return w, lambda a_txt, t_txt: f"目标 {t_txt} ≤ 0，实际 {a_txt} 视为达成 → {num(w)}", w
     ratio = a / t
     if ratio >= 1:
-        return w, lambda a_txt, t_txt: f"{_prop_head(w, a_txt, t_txt)} = {num(w)} × 1 = {num(w)}"
+        return w, lambda a_txt, t_txt: f"{_prop_head(w, a_txt, t_txt)} = {num(w)} × 1 = {num(w)}", w
     raw = w * ratio
     s = fw.round(raw)
     return s, lambda a_txt, t_txt: (f"{_prop_head(w, a_txt, t_txt)} = {num(w)} × {frac(ratio)} = "
-                                    f"{_shown(fw, raw, s)}")
+                                    f"{_shown(fw, raw, s)}"), raw
 
 
 def _prop_head(w: Decimal, a_txt: str, t_txt: str) -> str:
@@ -95,18 +95,19 @@ def _reverse_core(w: Decimal, fw: Scale, a: Decimal, t: Decimal, variant: str):
     if a < 0:
         a = ZERO
     if a <= t:
-        return w, lambda a_txt, t_txt: f"实际 {a_txt} ≤ 目标 {t_txt} → {num(w)}"
+        return w, lambda a_txt, t_txt: f"实际 {a_txt} ≤ 目标 {t_txt} → {num(w)}", w
     if t <= 0:
-        return ZERO, lambda a_txt, t_txt: f"目标 {t_txt} ≤ 0 而实际 {a_txt} > 目标 → 0"
+        return ZERO, lambda a_txt, t_txt: f"目标 {t_txt} ≤ 0 而实际 {a_txt} > 目标 → 0", ZERO
     if variant == "linear":
         if a >= 2 * t:
-            return ZERO, lambda a_txt, t_txt: f"实际 {a_txt} ≥ 2 × 目标 {t_txt} → 0"
+            return ZERO, lambda a_txt, t_txt: f"实际 {a_txt} ≥ 2 × 目标 {t_txt} → 0", ZERO
         raw = w * (ONE - (a - t) / t)
         s = fw.round(raw)
-        return s, lambda a_txt, t_txt: f"{num(w)} × (1 − ({a_txt} − {t_txt}) / {t_txt}) = {_shown(fw, raw, s)}"
+        return s, lambda a_txt, t_txt: f"{num(w)} × (1 − ({a_txt} − {t_txt}) / {t_txt}) = {_shown(fw, raw, s)}", raw
     raw = w * t / a
     s = fw.round(raw)
-    return s, lambda a_txt, t_txt: f"{num(w)} × {t_txt} / {a_txt} = {num(w)} × {frac(t / a)} = {_shown(fw, raw, s)}"
+    return s, lambda a_txt, t_txt: (f"{num(w)} × {t_txt} / {a_txt} = {num(w)} × {frac(t / a)} = "
+                                    f"{_shown(fw, raw, s)}"), raw
 
 
 def _row_numbers(ctx: Ctx, default_target: Decimal | None = None) -> tuple[str, Decimal, Decimal, str, str] | None:
@@ -178,19 +179,19 @@ class EqualParams(AgainstTarget):
 
 
 def _against_target(ctx: Ctx, p: Mapping[str, Any], kind: str, core: Any, *verdict: str) -> Outcome:
-    """An actual value scored against its target by ``core(w, a, t) -> (score, formula)``."""
+    """An actual value scored against its target by ``core(w, a, t) -> (score, formula, unrounded)``."""
     got = _value_and_target(ctx, p)
     if got is None:
         return _missing(ctx, kind, "实际值或目标值", p.get("ratio"))
     a, t, inputs, labels = got
     w = ctx.weight
-    s, formula = core(w, a, t)
+    s, formula, raw = core(w, a, t)
 
     def explain() -> tuple[str, str]:
         a_txt, t_txt, label = labels()
         return formula(a_txt, t_txt), _verdict(w, s, label, *verdict)
 
-    return Outcome(s, kind, inputs, None, None, True, [], explain)
+    return Outcome(s, kind, inputs, None, None, True, [], explain, raw)
 
 
 @rule_kind("proportional", "正向指标按比例得分（实际/目标，封顶）", ProportionalParams)
@@ -213,18 +214,18 @@ def equal(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
     w = ctx.weight
     if t == 0:
         full = a <= 0
-        s = w if full else ZERO
+        s = raw = w if full else ZERO
 
         def formula(a_txt: str, t_txt: str) -> str:
             return f"目标 0，实际 {a_txt} {'≤' if full else '>'} 0 → {num(s)}"
     else:
-        s, formula = _prop_core(w, ctx.fw, a, t)
+        s, formula, raw = _prop_core(w, ctx.fw, a, t)
 
     def explain() -> tuple[str, str]:
         a_txt, t_txt, label = labels()
         return formula(a_txt, t_txt), _verdict(w, s, label)
 
-    return Outcome(s, "equal", inputs, None, None, True, [], explain)
+    return Outcome(s, "equal", inputs, None, None, True, [], explain, raw)
 
 
 class BudgetExecutionParams(RuleParams):
@@ -253,7 +254,7 @@ def budget_execution(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
         return formula, _verdict(w, s, rv.show(fw), "按比例")
 
     out = Outcome(written if written is not None else s, "budget_execution", rv.inputs(), None, None, True, [],
-                  explain)
+                  explain, raw)
     if written is not None:
         out.problems.append(("info", f"自评得分 {num(written)} 按写明的执行率 {pct(rv.stated)} 计算（按 {rv.working()} "
                                      f"为 {num(s)}），执行率写数舍入正确，视为相符"))
@@ -272,166 +273,6 @@ def _written_rate_score(ctx: Ctx, rv: RateValue, s: Decimal) -> Decimal | None:
         return None
     alt = ctx.fw.round(ctx.weight * written / HUNDRED)
     return alt if alt == stated else None
-
-
-def _band_text(b: Mapping[str, Any]) -> str:
-    """``≤ 90%``, ``(90%, 100%]``, ``≥ 90%`` … (memoised on the band, which the loader built)."""
-    t = b.get("_text")
-    if t is None:
-        t = b["_text"] = _band_text_of(b)  # type: ignore[index]
-    return t
-
-
-def _band_text_of(b: Mapping[str, Any]) -> str:
-    f, a, u, bl = b.get("from"), b.get("above"), b.get("upto"), b.get("below")
-    lo, lo_open = (a, True) if a is not None else (f, False)
-    hi, hi_open = (bl, True) if bl is not None else (u, False)
-    if lo is None and hi is None:
-        return "其他情况"
-    if lo is None:
-        return f"{'<' if hi_open else '≤'} {pct(hi)}"
-    if hi is None:
-        return f"{'>' if lo_open else '≥'} {pct(lo)}"
-    return f"{'(' if lo_open else '['}{pct(lo)}, {pct(hi)}{')' if hi_open else ']'}"
-
-
-def _in_band(v: Decimal, b: Mapping[str, Any]) -> bool:
-    f, a, u, bl = b.get("from"), b.get("above"), b.get("upto"), b.get("below")
-    return ((f is None or v >= f) and (a is None or v > a) and (u is None or v <= u)
-            and (bl is None or v < bl))
-
-
-class BandsParams(RuleParams):
-    kind: Literal["bands"]
-    ratio: RatioName
-    bands: Annotated[tuple[Band, ...], non_empty("应为区间列表")] = param(
-        help="[{upto|below|from|above: 百分数, score|deduct: 分}]，按顺序取第一个命中的区间")
-
-
-@rule_kind("bands", "区间计分：比率落在哪个区间得（或扣）多少分", BandsParams)
-def bands(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
-    rv = ctx.rate(p["ratio"])
-    if rv is None:
-        return _missing(ctx, "bands", p["ratio"], p["ratio"])
-    w, fw = ctx.weight, ctx.fw
-    v = fw.round(rv.value)  # the band is judged on the rate as the form shows it
-    for b in p["bands"]:
-        if _in_band(v, b):
-            band = _band_text(b)
-            if b.get("score") is not None:
-                s = min(w, b["score"])
-            else:
-                s = max(ZERO, w - b["deduct"])
-
-            def explain(b=b, band=band, s=s) -> tuple[str, str]:
-                if b.get("score") is not None:
-                    formula = f"{pct(v)} ∈ {band} → {num(s)}"
-                else:
-                    formula = f"{pct(v)} ∈ {band} → {num(w)} − {num(b['deduct'])} = {num(s)}"
-                return formula, _verdict(w, s, f"{rv.show(fw)}，处于 {band} 区间")
-
-            inputs = rv.inputs()
-            inputs["band"] = band
-            return Outcome(s, "bands", inputs, None, None, True, [], explain)
-    out = _missing(ctx, "bands", f"覆盖 {pct(v)} 的区间")
-    out.problems.append(("warning", f"{rv.label} {pct(v)} 不在框架的任何区间内"))
-    return out
-
-
-class StepsParams(RuleParams):
-    kind: Literal["steps"]
-    ratio: RatioName
-    limit: Num = param(HUNDRED)
-    direction: Direction = param("above")
-    per: Num = param(ONE, help="每多少个百分点")
-    deduct: Num
-    count: choice("exact", "floor", "ceil") = param("exact", help="不足一档时：exact 按比例；floor 不扣；ceil 按一档扣")
-
-
-@rule_kind("steps", "超限扣分：每超出（或低于）限值若干百分点扣 x 分，扣完为止", StepsParams)
-def steps(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
-    rv = ctx.rate(p["ratio"])
-    if rv is None:
-        return _missing(ctx, "steps", p["ratio"], p["ratio"])
-    w, fw, limit, per, deduct = ctx.weight, ctx.fw, p["limit"], p["per"], p["deduct"]
-    v = rv.value
-    gap = v - limit if p["direction"] == "above" else limit - v
-    word = "超过" if p["direction"] == "above" else "低于"
-    inputs = rv.inputs()
-    inputs["limit"] = limit
-    if gap <= 0:
-        def explain_ok() -> tuple[str, str]:
-            return (f"{pct(fw.round(v))} 未{word} {pct(limit)} → {num(w)}",
-                    _verdict(w, w, f"{rv.show(fw)}，未{word} {pct(limit)}"))
-
-        return Outcome(w, "steps", inputs, None, None, True, [], explain_ok)
-    n = gap / per
-    if p["count"] == "floor":
-        n = n.to_integral_value(rounding="ROUND_FLOOR")
-    elif p["count"] == "ceil":
-        n = n.to_integral_value(rounding="ROUND_CEILING")
-    d = fw.round(n * deduct)
-    s = max(ZERO, w - d)
-
-    def explain() -> tuple[str, str]:
-        formula = (f"{num(w)} − {num(deduct)} × ({pct(fw.round(gap))} / {num(per)}) = {num(w)} − {num(d)} = "
-                   f"{num(s)}" + ("（扣完为止）" if w - d < 0 else ""))
-        what = f"{rv.show(fw)}，{word} {pct(limit)}，每 {num(per)} 个百分点扣 {num(deduct)} 分"
-        return formula, _verdict(w, s, what)
-
-    return Outcome(s, "steps", inputs, None, None, True, [], explain)
-
-
-class QuarterlyParams(RuleParams):
-    kind: Literal["quarterly"]
-    ratio: RatioName
-    per_quarter: Num
-    target: Num = param(HUNDRED, help="各季度序时目标（百分数）")
-    targets: QuarterTargets | None = param(None, help="{1: 25, 2: 50, …} 各季度不同的序时目标，覆盖 target")
-    round_deduction: Bool = param(True, help="先按框架舍入扣分再相减（深圳口径）")
-
-
-@rule_kind("quarterly", "季度序时进度：每季度按 系数 ×（1 − 执行率/序时目标）扣分", QuarterlyParams)
-def quarterly(ctx: Ctx, p: Mapping[str, Any]) -> Outcome:
-    qs = ctx.quarters(p["ratio"])
-    if not qs:
-        return _missing(ctx, "quarterly", "各季度序时执行率")
-    w, k, fw, name = ctx.weight, p["per_quarter"], ctx.fw, ctx.name
-    targets = p.get("targets") or {}
-    raw = ZERO
-    low: list[tuple[int, Decimal, Decimal]] = []
-    inputs: dict[str, Any] = {}
-    for q in sorted(qs):
-        rv = qs[q]
-        t = targets.get(str(q)) or p["target"]
-        inputs[rv.label] = rv.value
-        if rv.value < t:
-            raw += k * (t - rv.value) / t
-            low.append((q, rv.value, t))
-    if not low:
-        def explain_ok() -> tuple[str, str]:
-            return f"各季度均达到序时目标 → {num(w)}", _verdict(w, w, f"{name}：各季度序时执行率均达到序时进度")
-
-        return Outcome(w, "quarterly", inputs, None, None, True, [], explain_ok)
-    if p["round_deduction"]:
-        d = fw.round(raw)
-        s = max(ZERO, w - d)
-    else:
-        s = fw.round(max(ZERO, w - raw))
-
-    def explain() -> tuple[str, str]:
-        terms = " + ".join(f"{num(k)} × (1 − {pct(v)}/{pct(t)})" for _, v, t in low)
-        if p["round_deduction"]:
-            d_txt = num(d) if d == raw else f"{raw_text(raw)} → {num(d)}（{fw.rounding_label}）"
-            formula = f"{num(w)} − [{terms}] = {num(w)} − {d_txt} = {num(s)}"
-        else:
-            formula = f"{num(w)} − [{terms}] = {_shown(fw, max(ZERO, w - raw), s)}"
-        quarters = "、".join(f"{QUARTERS[q - 1]}季度 {pct(v)}" for q, v, _ in low)
-        reason = (f"{quarters} 低于序时进度，每季度按 {num(k)} ×（1 − 执行率）扣分，"
-                  f"合计扣 {num(w - s)} 分，得 {num(s)} 分")
-        return formula, reason
-
-    return Outcome(s, "quarterly", inputs, None, None, True, [], explain)
 
 
 GRADE_A, GRADE_B, GRADE_C = "达成", "部分达成", "未达成"
