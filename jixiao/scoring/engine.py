@@ -247,13 +247,14 @@ class Scorer:
                                framework_name=fw.name, scored=False, own_table=fw.own_table)
         index = RatioIndex(ev, fw)
         index.ctx = Ctx("", ZERO, None, None, ev, fw, index)
-        places = _table_places(ev, fw.places)
+        places: list[Any] = [ev, fw.places]  # the table's written precision, worked out on first need
         leaf_rows: dict[int, tuple[int, Indicator]] = {}
         group_rows: dict[int, list[tuple[int, Indicator]]] = {}
         extra: list[tuple[int, Indicator]] = []
-        match = fw.match
+        match, leaf_index, own = fw.match, fw.leaf_index, fw.own_table
         for i, row in enumerate(ev.indicators):
-            hit = match(row, i)
+            leaf = None if own else leaf_index.get(norm_name(row.name))  # the common case, without a call
+            hit = ("leaf", leaf[0]) if leaf is not None else match(row, i)
             if hit is not None and hit[0] == "leaf" and id(hit[1]) not in leaf_rows:
                 leaf_rows[id(hit[1])] = (i, row)
             elif hit is not None and hit[0] == "group":
@@ -371,7 +372,7 @@ class Scorer:
 
     def _item(self, node: Node | None, name: str, weight: Decimal | None, row: Indicator | None, i: int | None,
               ev: Evaluation, index: RatioIndex, l1: str | None, l2: str | None, path: str, kind: Any,
-              params: Mapping[str, Any], tag: str | None = None, places: int | None = None) -> ScoredItem:
+              params: Mapping[str, Any], tag: str | None = None, places: list[Any] | None = None) -> ScoredItem:
         stated = row.score if row is not None else None
         if tag is None and node is not None:
             tag = node.tag
@@ -383,7 +384,7 @@ class Scorer:
             return ScoredItem(path, name, None, stated, "stated", {"stated": stated},
                               (f"自评得分 {num(stated)}", "未给出分值，保留自评得分"), False, stated, l1, l2, i, True, None,
                               (Problem("warning", "未给出分值", path),))
-        if weight < 0:
+        if weight < ZERO:
             msg = f"{input_problem('weight', weight)}，该项不计分"
             return ScoredItem(path, name, weight, None, "invalid", {"weight": weight}, ("—", msg), False, stated, l1,
                               l2, i, True, tag, (Problem("error", msg, path, "input", num(weight), None,
@@ -400,15 +401,17 @@ class Scorer:
             index.pending.clear()
         score = out.score
         if out.recomputed and stated is not None and stated != score and score is not None:
-            if places is not None and _fits_written(stated, out.raw if out.raw is not None else score, weight,
-                                                    places):
-                precision = "整数" if places == 0 else f"{places} 位小数"
-                problems += (Problem("info", f"表内得分写到{precision}：按规则 {raw_text(out.raw or score)} 分，按该精度取为自评的 "
+            if places and len(places) == 2:
+                places[:] = [_table_places(*places)]
+            written = places[0] if places else None
+            if written is not None and _fits_written(stated, out.raw if out.raw is not None else score, weight,
+                                                     written):
+                precision = "整数" if written == 0 else f"{written} 位小数"
+                problems += (Problem("info", f"表内得分写到{precision}：按规则 {num(score)} 分，按该精度取为自评的 "
                                              f"{num(stated)} 分，视为相符", path),)
                 score = stated
             else:
-                extra = [Problem("warning", f"自评得分 {num(stated)} 与按规则重算的 {num(score)} 不一致", path,
-                                 stated=num(stated), recomputed=num(score))]
+                extra = [Problem("warning", f"自评得分 {num(stated)} 与按规则重算的 {num(score)} 不一致", path)]
                 if stated > weight or stated < 0:
                     extra.insert(0, Problem("error", f"自评得分 {num(stated)} 超出 0 至分值 {num(weight)} 的范围", path))
                 problems += tuple(extra)

@@ -19,7 +19,7 @@ from typing import Any
 
 from jixiao.numbers import ROUNDING_MODES
 from jixiao.scoring.fmt import ROUNDING_LABELS
-from jixiao.scoring.registry import RULES, match_name, norm_name
+from jixiao.scoring.registry import RULES, SLOT_BASE, match_name, norm_name
 from jixiao.scoring.schema import BUDGET_ATTRS, STYLE, TAGS, file_model
 from jixiao.yamlschema import Lines, Problem, YamlSyntaxError, compose, validate
 
@@ -271,7 +271,8 @@ def _framework(spec: Any, file: str, builtin: bool) -> Framework:
 def _ratio(key: str, r: Any) -> RatioDef:
     syn = tuple(dict.fromkeys(norm_name(s) for s in (*r.synonyms, key)))
     b = r.budget
-    return RatioDef(key=key, label=r.label or key, synonyms=syn, base=r.base, tag=r.tag, note=r.note,
+    base = r.base or (SLOT_BASE.get(r.budget.denominator or "") if r.budget else None)  # 年初 / 调整后, said once
+    return RatioDef(key=key, label=r.label or key, synonyms=syn, base=base, tag=r.tag, note=r.note,
                     budget_numerator=b.numerator if b else None, budget_denominator=b.denominator if b else None,
                     budget_stated=b.stated if b else None)
 

@@ -19,16 +19,13 @@ from typing import Any
 from jixiao.model import input_problem
 from jixiao.scoring.fmt import num, pct
 from jixiao.scoring.quantity import parse_quantity
-from jixiao.scoring.registry import HUNDRED, Scale, norm_name
+from jixiao.scoring.registry import HUNDRED, SLOT_BASE, Scale, norm_name
 
 QUARTERS = ("一", "二", "三", "四")
 _SIX = Decimal("0.000001")
 _QUARTER_RE = re.compile(r"(?:第)?([一二三四1234])季度|[Qq]([1-4])")
 _QUARTER_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
-#: The base a budget slot stands for when it is a ratio's denominator.
-SLOT_BASE = {"initial": "年初", "public_initial": "年初", "initial_basic": "年初", "initial_project": "年初",
-             "adjusted": "调整后", "public_adjusted": "调整后"}
 #: Budget slots of one base and their counterpart on the other (年初 ↔ 调整后), to recognise a stated
 #: ratio's denominator.
 _OTHER_SLOT = {"initial": "adjusted", "adjusted": "initial", "public_initial": "public_adjusted",
@@ -168,7 +165,7 @@ class RatioIndex:
     def _rate(self, key: str) -> RateValue | None:
         d = self.fw.ratios[key]
         r = self._find(d.synonyms)
-        base = ratio_base(d)
+        base = d.base or ratio_base(d)
         if d.budget_numerator:
             n, den = self._budget(d.budget_numerator), self._budget(d.budget_denominator)
             if n is not None and den is not None:
@@ -214,6 +211,9 @@ class RatioIndex:
     def _check_inputs(self, key: str, d: Any, n: Decimal, den: Decimal, where: str) -> bool:
         """A negative input or a zero denominator: an ``input`` error and no rate. ``where`` is ``budget``
         (the slots) or the stated ratio's field."""
+        if den > 0 and n >= 0:
+            return False  # the usual case, decided without a word
+
         def at(slot: str | None) -> str:
             return f"budget.{slot}" if where == "budget" and slot and "." not in slot else where
 

@@ -22,6 +22,10 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
+#: The base a budget slot stands for when it is a ratio's denominator (a framework's ratio is on that base).
+SLOT_BASE = {"initial": "年初", "public_initial": "年初", "initial_basic": "年初", "initial_project": "年初",
+             "adjusted": "调整后", "public_adjusted": "调整后"}
+
 
 class Scale(Protocol):
     """What a rule needs of its framework: rounding, its label, and the ratio definitions."""
