@@ -251,10 +251,21 @@ class Scorer:
         leaf_rows: dict[int, tuple[int, Indicator]] = {}
         group_rows: dict[int, list[tuple[int, Indicator]]] = {}
         extra: list[tuple[int, Indicator]] = []
-        match, leaf_index, own = fw.match, fw.leaf_index, fw.own_table
+        match, leaf_index, group_index, own = fw.match, fw.leaf_index, fw.group_index, fw.own_table
         for i, row in enumerate(ev.indicators):
-            leaf = None if own else leaf_index.get(norm_name(row.name))  # the common case, without a call
-            hit = ("leaf", leaf[0]) if leaf is not None else match(row, i)
+            hit: Any = None
+            if not own:  # the common cases without a call: a leaf by its name, a group by its level 2 or 1
+                leaf = leaf_index.get(norm_name(row.name))
+                if leaf is not None:
+                    hit = ("leaf", leaf[0])
+                else:
+                    g = group_index.get(norm_name(row.level2)) if row.level2 else None
+                    if g is None and row.level1:
+                        g = group_index.get(norm_name(row.level1))
+                    if g is not None:
+                        hit = ("group", g)
+            if hit is None:
+                hit = match(row, i)
             if hit is not None and hit[0] == "leaf" and id(hit[1]) not in leaf_rows:
                 leaf_rows[id(hit[1])] = (i, row)
             elif hit is not None and hit[0] == "group":
@@ -401,9 +412,14 @@ class Scorer:
             index.pending.clear()
         score = out.score
         if out.recomputed and stated is not None and stated != score and score is not None:
-            if places and len(places) == 2:
-                places[:] = [_table_places(*places)]
-            written = places[0] if places else None
+            written = None
+            if places:
+                if len(places) == 2:  # not worked out yet: only a score written with fewer decimals asks
+                    exp = stated.as_tuple().exponent
+                    if isinstance(exp, int) and -exp < places[1]:
+                        places[:] = [_table_places(*places)]
+                if len(places) == 1:
+                    written = places[0]
             if written is not None and _fits_written(stated, out.raw if out.raw is not None else score, weight,
                                                      written):
                 precision = "整数" if written == 0 else f"{written} 位小数"

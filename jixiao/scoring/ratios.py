@@ -189,7 +189,7 @@ class RatioIndex:
         """A stated ratio: on the framework's base if the report gives that denominator, never on another."""
         if base and base in r.bases and r.numerator is not None:
             den = r.bases[base]
-            if self._check_inputs(key, d, r.numerator, den, self._where(r)):
+            if self._check_inputs(key, d, r.numerator, den, r):
                 return None
             return RateValue(d.label, r.numerator * HUNDRED / den, r.stated, r.numerator, den, base)
         if r.numerator is not None and r.denominator is not None:
@@ -203,16 +203,17 @@ class RatioIndex:
                     where=self._where(r)))
                 self.invalid[key] = f"{d.label}只给出{other}口径，框架按{base}口径计分"
                 return None
-            if self._check_inputs(key, d, r.numerator, r.denominator, self._where(r)):
+            if self._check_inputs(key, d, r.numerator, r.denominator, r):
                 return None
             return RateValue(d.label, r.numerator * HUNDRED / r.denominator, r.stated, r.numerator, r.denominator)
         return RateValue(d.label, r.stated, r.stated)
 
-    def _check_inputs(self, key: str, d: Any, n: Decimal, den: Decimal, where: str) -> bool:
-        """A negative input or a zero denominator: an ``input`` error and no rate. ``where`` is ``budget``
-        (the slots) or the stated ratio's field."""
+    def _check_inputs(self, key: str, d: Any, n: Decimal, den: Decimal, source: Any) -> bool:
+        """A negative input or a zero denominator: an ``input`` error and no rate. ``source`` is ``"budget"``
+        (the slots) or the stated ratio the inputs come from."""
         if den > 0 and n >= 0:
             return False  # the usual case, decided without a word
+        where = source if source == "budget" else self._where(source)
 
         def at(slot: str | None) -> str:
             return f"budget.{slot}" if where == "budget" and slot and "." not in slot else where
