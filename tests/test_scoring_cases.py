@@ -74,8 +74,10 @@ def test_negative_weight_in_a_table_that_adds_up_to_100():
     bad = res.item("乙")
     assert bad.score is None and "得满分" not in bad.reason and res.total is None and res.grade is None
     assert bad.problems[0].message == "分值 -5 为负数，该项不计分"
-    f = _codes(ev)["JX131"]
+    codes = _codes(ev)
+    f = codes["JX131"]
     assert f.path == "indicators[1].weight" and f.message == "分值 -5 为负数，该项不计分"
+    assert not any("0～-5" in g.message for g in codes.values())  # no range is read off an impossible 分值
     with pytest.raises(EvaluationFileError, match=r"indicators\[1\].weight: 分值 -5 为负数"):
         parse_evaluation("indicators:\n  - {name: 甲, weight: 105}\n  - {name: 乙, weight: -5}\n", "e.yaml")
 

@@ -42,7 +42,7 @@ def detect(ev: Evaluation) -> tuple[str, str]:
         return "mof-project-2020", "项目支出绩效自评"
     if any(norm_name(i.name) == "预算执行率" and i.weight == 10 for i in ev.indicators):
         return "mof-project-2020", "预算执行率一行分值为 10（项目支出绩效自评表）"
-    return "dept-common-2013", "部门整体支出自评，按 53号 部门整体共性指标"
+    return "dept-common-2013", "部门整体支出自评"
 
 
 def detect_framework(ev: Evaluation) -> str:
@@ -56,7 +56,8 @@ def choose_framework(ev: Evaluation, frameworks_dir: str | Path | None = None) -
     name, why = detect(ev)
     fw = load_framework(name, frameworks_dir)
     if not has_table(ev) or (ev.form and ev.form in form_frameworks()) or not fw.scored:
-        return Choice(fw, f"{why}，按框架 {fw.id}")
+        said = "，报告未列评分表" if not has_table(ev) and fw.scored else ""
+        return Choice(fw, f"{why}{said}：按框架 {fw.id} 评分")
     weighted = [(i, row) for i, row in enumerate(ev.indicators) if row.weight is not None or row.score is not None]
     outside, differ = [], []
     for i, row in weighted:
