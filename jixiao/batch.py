@@ -33,7 +33,6 @@ import importlib
 import json
 import multiprocessing
 import os
-import re
 import signal
 import sqlite3
 import threading
@@ -46,12 +45,12 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any, Protocol
 
 from jixiao.ingest import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from jixiao.region import dept_type, region_of
 
 EVALUATION_SUFFIXES = (".yaml", ".yml", ".json")
 #: Suffixes picked up when walking a folder or expanding a glob.
@@ -931,69 +930,14 @@ def _run_dask(items: Iterator[tuple[str, str]], fn: Callable, jobs: int, max_inf
 # --------------------------------------------------------------------------- summary by department type / region
 
 
-@lru_cache(maxsize=1)
-def region_rules() -> dict[str, Any]:
-    import yaml
-
-    path = Path(__file__).with_name("batch_regions.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    suffixes = sorted(((s, t) for t, ss in data["dept_types"].items() for s in ss),
-                      key=lambda st: -len(st[0]))
-    return {"suffixes": suffixes, "units": sorted(data["region_units"], key=len, reverse=True),
-            "not_region": tuple(data["not_region_starts"]), "stops": tuple(data["dept_keywords"]),
-            "other": data.get("other_type", "其他"), "unknown_region": data.get("unknown_region", "（未识别）")}
-
-
-_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
-
-
-def dept_type(name: str | None) -> str:
-    """单位类型 from the department name's suffix (rules in batch_regions.yaml)."""
-    rules = region_rules()
-    if not name:
-        return rules["other"]
-    n = _BRACKETS.sub("", name).strip()
-    for suffix, kind in rules["suffixes"]:
-        if n.endswith(suffix):
-            return kind
-    return rules["other"]
-
-
-def region_parts(name: str | None) -> list[str]:
-    """The administrative prefix of a department name, split by level:
-    ``深圳市南山区妇女联合会`` → ``["深圳市", "南山区"]``."""
-    if not name:
-        return []
-    rules = region_rules()
-    n = _BRACKETS.sub("", name).strip()
-    parts: list[str] = []
-    i = 0
-    while i < len(n) and len(parts) < 4:
-        found = None
-        for j in range(i + 2, min(len(n), i + 11) + 1):
-            seg = n[i:j]
-            if any(k in seg for k in rules["stops"]) or seg.startswith(rules["not_region"]):
-                break
-            if any(seg.endswith(u) for u in rules["units"]) and j < len(n):
-                found = j
-                break
-        if found is None:
-            break
-        parts.append(n[i:found])
-        i = found
-    return parts
-
-
-def region_of(name: str | None, depth: int = 2) -> str:
-    parts = region_parts(name)
-    return "".join(parts[:depth]) if parts else region_rules()["unknown_region"]
-
-
-def summarize(out: str | Path, depth: int = 2, top_codes: int = 3) -> list[dict[str, Any]]:
+def summarize(out: str | Path, depth: int = 3, top_codes: int = 3) -> list[dict[str, Any]]:
     """Rows by (单位类型, 地区): reports, mean score, unreadable, reports with errors, top finding codes.
 
     Streams the stored reports; memory grows with the number of departments, not reports.
     """
+    from jixiao.audit.scoring import PARTIAL_CODE
+    from jixiao.scoring.engine import Partial
+
     p = Path(out)
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     dept_key: dict[str | None, tuple[str, str]] = {}
@@ -1007,7 +951,7 @@ def summarize(out: str | Path, depth: int = 2, top_codes: int = 3) -> list[dict[
         k = key_of(dept)
         if k not in groups:
             groups[k] = {"type": k[0], "region": k[1], "reports": 0, "scored": 0, "score_sum": Decimal(0),
-                         "unreadable": 0, "with_errors": 0, "codes": Counter()}
+                         "unreadable": 0, "with_errors": 0, "codes": Counter(), "partial": Partial.tally()}
         return groups[k]
 
     if p.suffix.lower() == ".parquet":
@@ -1016,9 +960,11 @@ def summarize(out: str | Path, depth: int = 2, top_codes: int = 3) -> list[dict[
                                                "n_errors", "error")):
             sha_dept[r["sha256"]] = r["department"]
             _account(group(r["department"]), r)
-        for f in _iter_parquet(p / "findings", ("sha256", "code", "severity")):
+        for f in _iter_parquet(p / "findings", ("sha256", "code", "severity", "recomputed")):
             if f["severity"] in ("error", "warning"):
                 group(sha_dept.get(f["sha256"]))["codes"][f["code"]] += 1
+            elif f["code"] == PARTIAL_CODE:
+                group(sha_dept.get(f["sha256"]))["partial"].add(f["recomputed"])
     else:
         if not p.exists():
             raise FileNotFoundError(str(p))
@@ -1032,6 +978,9 @@ def summarize(out: str | Path, depth: int = 2, top_codes: int = 3) -> list[dict[
                     "SELECT r.department, f.code, COUNT(*) FROM findings f JOIN reports r ON r.id = f.report_id "
                     "WHERE f.severity IN ('error', 'warning') GROUP BY r.department, f.code"):
                 group(dept)["codes"][code] += n
+            for dept, text in con.execute("SELECT r.department, f.recomputed FROM findings f JOIN reports r "
+                                          "ON r.id = f.report_id WHERE f.code = ?", (PARTIAL_CODE,)):
+                group(dept)["partial"].add(text)
         finally:
             con.close()
     rows = []
@@ -1039,7 +988,8 @@ def summarize(out: str | Path, depth: int = 2, top_codes: int = 3) -> list[dict[
         mean = (g["score_sum"] / g["scored"]).quantize(CENT, ROUND_HALF_UP) if g["scored"] else None
         rows.append({"type": g["type"], "region": g["region"], "reports": g["reports"],
                      "mean_score": None if mean is None else str(mean), "unreadable": g["unreadable"],
-                     "with_errors": g["with_errors"], "top_codes": g["codes"].most_common(top_codes)})
+                     "with_errors": g["with_errors"], "top_codes": g["codes"].most_common(top_codes),
+                     "partial": g["partial"].to_json()})
     return rows
 
 

@@ -4,17 +4,23 @@ The shape mirrors the corpus labels (``*.expected.json``): ``department``, ``yea
 ``scope``, ``budget{…}``, ``indicators[…]``, ``score{total, parts}``, ``other_rates[…]`` …
 with amounts in 万元 and rates in percent. Numbers are read from their text (a
 YAML float never becomes a binary float), and every problem names the line of
-the offending key, so a hand-written file is easy to fix.
+the offending key, so a hand-written file is easy to fix. The shape is a set of
+pydantic models validated through :mod:`jixiao.yamlschema` (the path framework
+files take too); an impossible value (a negative amount or 分值) is refused here
+with the words of :func:`jixiao.model.input_problem`.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 import yaml
+from pydantic import BeforeValidator, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from jixiao.ingest import IngestError
 from jixiao.model import (
@@ -30,8 +36,11 @@ from jixiao.model import (
     Ratio,
     ScoreSummary,
     Staffing,
+    input_problem,
 )
 from jixiao.numbers import D, NumberError
+from jixiao.yamlschema import Strict, Style, YamlSyntaxError, compose, validate
+from jixiao.yamlschema import text_or_none as _text_or_none
 
 __all__ = ["EvaluationFileError", "load_evaluation_file", "parse_evaluation", "evaluation_to_dict",
            "dump_evaluation"]
@@ -55,86 +64,236 @@ class EvaluationFileError(IngestError):
         super().__init__(path, reason)
 
 
-class _Reader:
-    """Converts YAML nodes with key paths, collecting ``line N: key: problem`` messages."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[int, str, str]] = []
-
-    def err(self, node: yaml.Node, key: str, msg: str) -> None:
-        self.problems.append((node.start_mark.line + 1, key, msg))
-
-    def mapping(self, node: yaml.Node, key: str, allowed: set[str] | None = None) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            self.err(node, key, "应为映射（键: 值）")
-            return {}
-        out: dict[str, yaml.Node] = {}
-        for k, v in node.value:
-            name = str(k.value)
-            full = f"{key}.{name}" if key else name
-            if allowed is not None and name not in allowed:
-                import difflib
-
-                hint = difflib.get_close_matches(name, sorted(allowed), n=1)
-                self.err(k, full, "未知的键" + (f"（是否为 {hint[0]}？）" if hint else ""))
-                continue
-            out[name] = v
-        return out
-
-    def seq(self, node: yaml.Node, key: str) -> list[yaml.Node]:
-        if _is_null(node):
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            self.err(node, key, "应为列表")
-            return []
-        return list(node.value)
-
-    def text(self, node: yaml.Node, key: str) -> str | None:
-        if _is_null(node):
-            return None
-        if not isinstance(node, yaml.ScalarNode):
-            self.err(node, key, "应为文字")
-            return None
-        return str(node.value)
-
-    def number(self, node: yaml.Node, key: str) -> Decimal | None:
-        if _is_null(node):
-            return None
-        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":bool"):
-            self.err(node, key, "应为数字")
-            return None
-        s = str(node.value).strip()
-        if s.endswith(("%", "％")):
-            s = s[:-1]
-        for unit in ("万元", "万"):
-            if s.endswith(unit):
-                s = s[: -len(unit)]
-        try:
-            return D(s)
-        except (NumberError, TypeError):
-            self.err(node, key, f"应为数字，而不是 {node.value!r}")
-            return None
-
-    def integer(self, node: yaml.Node, key: str) -> int | None:
-        d = self.number(node, key)
-        if d is None:
-            return None
-        if d != d.to_integral_value():
-            self.err(node, key, f"应为整数，而不是 {node.value}")
-            return None
-        return int(d)
-
-    def numbers_map(self, node: yaml.Node, key: str) -> dict[str, Decimal]:
-        out = {}
-        for k, v in self.mapping(node, key).items():
-            d = self.number(v, f"{key}.{k}")
-            if d is not None:
-                out[k] = d
-        return out
+# --------------------------------------------------------------------------- the file's shape
 
 
-def _is_null(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+def _amount(v: Any) -> Any:
+    """A number as people write it in a file: ``"2,377.56"``, ``99.9%``, ``130.44万元`` (never a float)."""
+    if v is None or isinstance(v, Decimal):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        return Decimal(v)
+    if not isinstance(v, str):
+        raise PydanticCustomError("jx", "应为数字")
+    s = v.strip()
+    if s.endswith(("%", "％")):
+        s = s[:-1]
+    for unit in ("万元", "万"):
+        if s.endswith(unit):
+            s = s[: -len(unit)]
+    try:
+        return D(s)
+    except (NumberError, TypeError):
+        raise PydanticCustomError("jx", "应为数字，而不是 {v}", {"v": repr(v)}) from None
+
+
+def _integer(v: Any) -> Any:
+    d = _amount(v)
+    if d is not None and d != d.to_integral_value():
+        raise PydanticCustomError("jx", "应为整数，而不是 {v}", {"v": format(d, "f")})
+    return None if d is None else int(d)
+
+
+def _nonneg(info: ValidationInfo, v: Any) -> Any:
+    msg = input_problem(info.field_name or "", v)
+    if msg:
+        raise PydanticCustomError("jx", msg)
+    return v
+
+
+def _list(v: Any) -> Any:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise PydanticCustomError("jx", "应为列表")
+    return v
+
+
+Amount = Annotated[Decimal | None, BeforeValidator(_amount)]
+Count = Annotated[int | None, BeforeValidator(_integer)]
+Txt = Annotated[str | None, BeforeValidator(_text_or_none)]
+
+
+class _Signed(Strict):
+    """A mapping of amounts that cannot be negative (the one message of :func:`jixiao.model.input_problem`)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sign(cls, v: Any, info: ValidationInfo) -> Any:
+        return _nonneg(info, v)
+
+
+class BudgetIn(_Signed):
+    initial: Amount = None
+    adjusted: Amount = None
+    executed: Amount = None
+    execution_rate: Amount = None
+    basic: Amount = None
+    project: Amount = None
+    personnel: Amount = None
+    public: Amount = None
+    carryover_start: Amount = None
+    carryover_end: Amount = None
+    adjustment: Amount = None
+    adjustment_rate: Amount = None
+    initial_basic: Amount = None
+    initial_project: Amount = None
+    public_initial: Amount = None
+    public_adjusted: Amount = None
+
+
+class FundingIn(_Signed):
+    general_public: Amount = None
+    gov_fund: Amount = None
+    state_capital: Amount = None
+    other: Amount = None
+
+
+class StaffingIn(Strict):
+    authorized: Count = None
+    actual: Count = None
+    retired: Count = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sign(cls, v: Any, info: ValidationInfo) -> Any:
+        msg = input_problem(f"staffing.{info.field_name}", v)
+        if msg:
+            raise PydanticCustomError("jx", msg)
+        return v
+
+
+class ProjectIn(_Signed):
+    name: Txt = None
+    budget: Amount = None
+    executed: Amount = None
+    execution_rate: Amount = None
+
+    missing_messages: ClassVar[Mapping[str, str]] = {"name": "缺少项目名称"}
+
+    @model_validator(mode="after")
+    def _named(self) -> ProjectIn:
+        if not self.name:
+            raise PydanticCustomError("jx", "缺少项目名称", {"at": "name"})
+        return self
+
+
+class IndicatorIn(Strict):
+    name: Txt = None
+    level1: Txt = None
+    level2: Txt = None
+    target: Txt = None
+    actual: Txt = None
+    deviation: Txt = None
+    nature: Txt = None
+    project: Txt = None
+    weight: Amount = None
+    score: Amount = None
+    level1_weight: Amount = None
+    level2_weight: Amount = None
+
+    @field_validator("weight", "level1_weight", "level2_weight", mode="after")
+    @classmethod
+    def _sign(cls, v: Any, info: ValidationInfo) -> Any:
+        msg = input_problem("weight", v)
+        if msg:
+            raise PydanticCustomError("jx", msg)
+        return v
+
+    @model_validator(mode="after")
+    def _named(self) -> IndicatorIn:
+        if not self.name:
+            raise PydanticCustomError("jx", "缺少指标名称", {"at": "name"})
+        return self
+
+
+class ScoreIn(Strict):
+    total: Amount = None
+    parts: dict[str, Amount] | None = None
+    grade: Txt = None
+
+
+class RatioIn(Strict):
+    name: Txt = None
+    stated: Amount = None
+    numerator: Amount = None
+    denominator: Amount = None
+    bases: dict[str, Amount] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> RatioIn:
+        if not self.name or self.stated is None:
+            raise PydanticCustomError("jx", "比率须有 name 与 stated")
+        return self
+
+
+class PartIn(Strict):
+    name: Txt = None
+    value: Amount = None
+
+
+def _parts(v: Any) -> Any:
+    """``{甲: 4}``, ``[[甲, 4]]`` and ``[{name: 甲, value: 4}]`` all mean the part 甲 of 4."""
+    if isinstance(v, dict):
+        return [{"name": k, "value": x} for k, x in v.items()]
+    if isinstance(v, list):
+        return [{"name": x[0], "value": x[1]} if isinstance(x, list) and len(x) == 2 else x for x in v]
+    return _list(v)
+
+
+class BreakdownIn(Strict):
+    name: Txt = None
+    total: Amount = None
+    parts: Annotated[list[PartIn], BeforeValidator(_parts)] = []
+    unit: Txt = None
+    exhaustive: Any = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> BreakdownIn:
+        if not self.name or self.total is None:
+            raise PydanticCustomError("jx", "须有 name 与 total")
+        return self
+
+
+def _scope(v: Any) -> Any:
+    if v is not None and v not in ("department", "project"):
+        raise PydanticCustomError("jx", "应为 department 或 project，而不是 {v}", {"v": repr(_text_or_none(v))})
+    return v
+
+
+class EvaluationIn(Strict):
+    doc: Txt = None
+    department: Txt = None
+    implementer: Txt = None
+    title: Txt = None
+    form: Txt = None
+    problems: Txt = None
+    measures: Txt = None
+    summary: Txt = None
+    goal: Txt = None
+    signed_date: Txt = None
+    year: Count = None
+    scope: Annotated[str | None, BeforeValidator(_scope)] = None
+    budget: BudgetIn | None = None
+    funding: FundingIn | None = None
+    staffing: StaffingIn | None = None
+    projects: Annotated[list[ProjectIn], BeforeValidator(_list)] = []
+    indicators: Annotated[list[IndicatorIn], BeforeValidator(_list)] = []
+    score: ScoreIn | None = None
+    other_rates: Annotated[list[RatioIn], BeforeValidator(_list)] = []
+    breakdowns: Annotated[list[BreakdownIn], BeforeValidator(_list)] = []
+    deductions: Annotated[list[Txt], BeforeValidator(_list)] = []
+    inconsistencies: Any = None
+    notes: Any = None
+    evidence: Any = None
+    framework: Any = None
+
+
+STYLE = Style(unknown_key=lambda k, allowed: "未知的键" + (f"（是否为 {m[0]}？）" if (
+    m := difflib.get_close_matches(k, sorted(allowed), n=1)) else ""))
+
+
+# --------------------------------------------------------------------------- reading
 
 
 def load_evaluation_file(path: str | Path) -> Evaluation:
@@ -152,144 +311,45 @@ def load_evaluation_file(path: str | Path) -> Evaluation:
 def parse_evaluation(text: str, name: str = "<evaluation>", default_doc: str | None = None) -> Evaluation:
     """Parse evaluation-file text (YAML, or JSON which YAML reads too)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        where = f"第 {line} 行: " if line else ""
-        raise EvaluationFileError(name, f"{where}不是有效的 YAML/JSON（{getattr(exc, 'problem', None) or exc}）",
-                                  line) from None
-    if root is None:
+        data, lines = compose(text)
+    except YamlSyntaxError as exc:
+        where = f"第 {exc.line} 行: " if exc.line else ""
+        raise EvaluationFileError(name, f"{where}不是有效的 YAML/JSON（{exc.problem}）", exc.line) from None
+    if data is None:
         raise EvaluationFileError(name, "文件为空")
-    r = _Reader()
-    ev = _evaluation(r, root, default_doc or Path(name).stem)
-    if r.problems:
-        line, key, _ = r.problems[0]
-        reason = "；".join(f"第 {ln} 行 {k}: {m}" for ln, k, m in r.problems[:20])
-        if len(r.problems) > 20:
-            reason += f"；另有 {len(r.problems) - 20} 处问题"
-        raise EvaluationFileError(name, reason, line, key)
-    return ev
+    spec, problems = validate(EvaluationIn, data, lines, STYLE)
+    if problems or spec is None:
+        first = problems[0]
+        reason = "；".join(f"第 {p.line} 行 {p.key}: {p.message}" for p in problems[:20])
+        if len(problems) > 20:
+            reason += f"；另有 {len(problems) - 20} 处问题"
+        raise EvaluationFileError(name, reason, first.line, first.key)
+    return _evaluation(spec, default_doc or Path(name).stem)
 
 
-def _evaluation(r: _Reader, root: yaml.Node, default_doc: str) -> Evaluation:
-    top = r.mapping(root, "", TOP_KEYS)
-    kw: dict[str, Any] = {}
-    for key in TOP_TEXT:
-        if key in top:
-            kw[key] = r.text(top[key], key)
-    kw["doc"] = kw.get("doc") or default_doc
-    if "year" in top:
-        kw["year"] = r.integer(top["year"], "year")
-    if "scope" in top:
-        s = r.text(top["scope"], "scope")
-        if s is not None and s not in ("department", "project"):
-            r.err(top["scope"], "scope", f"应为 department 或 project，而不是 {s!r}")
-        else:
-            kw["scope"] = s
-    if "budget" in top:
-        m = r.mapping(top["budget"], "budget", set(BUDGET_KEYS))
-        kw["budget"] = Budget(**{k: r.number(v, f"budget.{k}") for k, v in m.items()})
-    if "funding" in top:
-        m = r.mapping(top["funding"], "funding", set(FUNDING_FIELDS))
-        kw["funding"] = Funding(**{k: r.number(v, f"funding.{k}") for k, v in m.items()})
-    if "staffing" in top:
-        m = r.mapping(top["staffing"], "staffing", set(STAFFING_FIELDS))
-        kw["staffing"] = Staffing(**{k: r.integer(v, f"staffing.{k}") for k, v in m.items()})
-    if "projects" in top:
-        out = []
-        for i, n in enumerate(r.seq(top["projects"], "projects")):
-            key = f"projects[{i}]"
-            m = r.mapping(n, key, {"name", "budget", "executed", "execution_rate"})
-            name = r.text(m["name"], f"{key}.name") if "name" in m else None
-            if not name:
-                r.err(n, f"{key}.name", "缺少项目名称")
-                continue
-            out.append(Project(name, **{k: r.number(v, f"{key}.{k}") for k, v in m.items() if k != "name"}))
-        kw["projects"] = tuple(out)
-    if "indicators" in top:
-        kw["indicators"] = tuple(_indicators(r, top["indicators"]))
-    if "score" in top:
-        m = r.mapping(top["score"], "score", {"total", "parts", "grade"})
-        kw["score"] = ScoreSummary(
-            total=r.number(m["total"], "score.total") if "total" in m else None,
-            parts=r.numbers_map(m["parts"], "score.parts") if "parts" in m else {},
-            grade=r.text(m["grade"], "score.grade") if "grade" in m else None)
-    if "other_rates" in top:
-        out = []
-        for i, n in enumerate(r.seq(top["other_rates"], "other_rates")):
-            key = f"other_rates[{i}]"
-            m = r.mapping(n, key, {"name", "stated", "numerator", "denominator", "bases"})
-            name = r.text(m["name"], f"{key}.name") if "name" in m else None
-            stated = r.number(m["stated"], f"{key}.stated") if "stated" in m else None
-            if not name or stated is None:
-                r.err(n, key, "比率须有 name 与 stated")
-                continue
-            out.append(Ratio(name, stated,
-                             r.number(m["numerator"], f"{key}.numerator") if "numerator" in m else None,
-                             r.number(m["denominator"], f"{key}.denominator") if "denominator" in m else None,
-                             r.numbers_map(m["bases"], f"{key}.bases") if "bases" in m else {}))
-        kw["other_rates"] = tuple(out)
-    if "breakdowns" in top:
-        kw["breakdowns"] = tuple(_breakdowns(r, top["breakdowns"]))
-    if "deductions" in top:
-        kw["deductions"] = tuple(t for i, n in enumerate(r.seq(top["deductions"], "deductions"))
-                                 if (t := r.text(n, f"deductions[{i}]")))
+def _evaluation(f: EvaluationIn, default_doc: str) -> Evaluation:
+    kw: dict[str, Any] = {k: getattr(f, k) for k in (*TOP_TEXT, "year", "scope")}
+    kw["doc"] = f.doc or default_doc
+    if f.budget is not None:
+        kw["budget"] = Budget(**f.budget.model_dump(exclude_unset=True))
+    if f.funding is not None:
+        kw["funding"] = Funding(**f.funding.model_dump(exclude_unset=True))
+    if f.staffing is not None:
+        kw["staffing"] = Staffing(**f.staffing.model_dump(exclude_unset=True))
+    kw["projects"] = tuple(Project(**p.model_dump(exclude_unset=True)) for p in f.projects)
+    kw["indicators"] = tuple(Indicator(**i.model_dump(exclude_unset=True)) for i in f.indicators)
+    if f.score is not None:
+        kw["score"] = ScoreSummary(total=f.score.total, grade=f.score.grade,
+                                   parts={k: v for k, v in (f.score.parts or {}).items() if v is not None})
+    kw["other_rates"] = tuple(Ratio(r.name, r.stated, r.numerator, r.denominator,
+                                    {k: v for k, v in (r.bases or {}).items() if v is not None})
+                              for r in f.other_rates)
+    kw["breakdowns"] = tuple(Breakdown(b.name, b.total, tuple((p.name, p.value) for p in b.parts
+                                                              if p.name and p.value is not None),
+                                       b.unit or "", str(b.exhaustive).lower() in ("true", "yes", "1"))
+                             for b in f.breakdowns)
+    kw["deductions"] = tuple(t for t in f.deductions if t)
     return Evaluation(**{k: v for k, v in kw.items() if v is not None or k == "doc"})
-
-
-def _indicators(r: _Reader, node: yaml.Node) -> list[Indicator]:
-    out = []
-    for i, n in enumerate(r.seq(node, "indicators")):
-        key = f"indicators[{i}]"
-        m = r.mapping(n, key, {*INDICATOR_TEXT, *INDICATOR_NUM})
-        if not m:
-            continue
-        if "name" not in m or not r.text(m["name"], f"{key}.name"):
-            r.err(n, f"{key}.name", "缺少指标名称")
-            continue
-        kw: dict[str, Any] = {}
-        for k in INDICATOR_TEXT:
-            if k in m:
-                kw[k] = r.text(m[k], f"{key}.{k}")
-        for k in INDICATOR_NUM:
-            if k in m:
-                kw[k] = r.number(m[k], f"{key}.{k}")
-        out.append(Indicator(**kw))
-    return out
-
-
-def _breakdowns(r: _Reader, node: yaml.Node) -> list[Breakdown]:
-    out = []
-    for i, n in enumerate(r.seq(node, "breakdowns")):
-        key = f"breakdowns[{i}]"
-        m = r.mapping(n, key, {"name", "total", "parts", "unit", "exhaustive"})
-        name = r.text(m["name"], f"{key}.name") if "name" in m else None
-        total = r.number(m["total"], f"{key}.total") if "total" in m else None
-        if not name or total is None:
-            r.err(n, key, "须有 name 与 total")
-            continue
-        parts: list[tuple[str, Decimal]] = []
-        if "parts" in m:
-            pn = m["parts"]
-            if isinstance(pn, yaml.MappingNode):
-                parts = list(r.numbers_map(pn, f"{key}.parts").items())
-            else:
-                for j, it in enumerate(r.seq(pn, f"{key}.parts")):
-                    if isinstance(it, yaml.SequenceNode) and len(it.value) == 2:
-                        nm, val = r.text(it.value[0], f"{key}.parts[{j}]"), r.number(it.value[1], f"{key}.parts[{j}]")
-                    else:
-                        pm = r.mapping(it, f"{key}.parts[{j}]", {"name", "value"})
-                        nm = r.text(pm["name"], f"{key}.parts[{j}].name") if "name" in pm else None
-                        val = r.number(pm["value"], f"{key}.parts[{j}].value") if "value" in pm else None
-                    if nm and val is not None:
-                        parts.append((nm, val))
-        exhaustive = False
-        if "exhaustive" in m:
-            exhaustive = str(m["exhaustive"].value).lower() in ("true", "yes", "1")
-        out.append(Breakdown(name, total, tuple(parts), (r.text(m["unit"], f"{key}.unit") or "") if "unit" in m
-                             else "", exhaustive))
-    return out
 
 
 # --------------------------------------------------------------------------- writing

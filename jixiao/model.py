@@ -225,6 +225,35 @@ def decimal_to_json(d: Decimal) -> int | float:
     return float(d)
 
 
+#: Inputs that cannot be negative: amounts (万元), staffing counts, a percent rate of execution, 分值.
+#: (调整数, 变动率 and 调整率 can be negative; a stated score below 0 is a finding, not unreadable input.)
+NONNEGATIVE = {
+    "initial": "年初预算数", "adjusted": "调整后预算数", "executed": "执行数", "execution_rate": "预算执行率",
+    "basic": "基本支出", "project": "项目支出", "personnel": "人员经费", "public": "公用经费",
+    "carryover_start": "年初结转结余", "carryover_end": "年末结转结余", "initial_basic": "年初基本支出",
+    "initial_project": "年初项目支出", "public_initial": "公用经费年初预算", "public_adjusted": "公用经费调整后预算",
+    "staffing.authorized": "编制数", "staffing.actual": "实有人数", "staffing.retired": "退休人数",
+    "weight": "分值", "budget": "项目预算数",
+}
+
+
+def input_problem(slot: str, value: Decimal | int | None) -> str | None:
+    """The one message for an impossible input (a negative amount or 分值), or None when it is fine.
+
+    Every boundary uses it: the evaluation-file reader rejects the file with it (``第 6 行 budget.executed:
+    执行数 -12.5 为负数``), and the scoring engine, which may get an Evaluation built elsewhere, refuses to
+    score from such a value and reports the same words.
+    """
+    if value is None:
+        return None
+    key = slot.rsplit(".", 1)[-1] if not slot.startswith("staffing.") else slot
+    what = NONNEGATIVE.get(key) or NONNEGATIVE.get(slot)
+    if what and value < 0:
+        shown = format(value, "f") if isinstance(value, Decimal) else str(value)
+        return f"{what} {shown} 为负数"
+    return None
+
+
 SEVERITIES = ("error", "warning", "info")
 
 

@@ -22,10 +22,8 @@ from jixiao.batch import (
     Known,
     ParquetStore,
     RiskWeights,
-    dept_type,
     empty_record,
     iter_inputs,
-    region_of,
     risk_score,
     run_batch,
     summarize,
@@ -277,22 +275,6 @@ def test_parquet_output_resumes_and_recovers_a_killed_run(tmp_path: Path) -> Non
     assert len(top_risks(out, 5)) == 5
 
 
-def test_dept_type_and_region_rules() -> None:
-    assert dept_type("深圳市南山区妇女联合会") == "群团组织"
-    assert dept_type("深圳市南山区财政局") == "政府部门"
-    assert dept_type("北京市西城区人民法院") == "司法机关"
-    assert dept_type("深圳市福田区人民医院") == "事业单位"
-    assert dept_type("深圳市龙岗区坪地街道办事处") == "基层政府"
-    assert dept_type("某某县纪律检查委员会（本级）") == "党委部门"
-    assert dept_type(None) == "其他"
-    assert region_of("深圳市南山区妇女联合会") == "深圳市南山区"
-    assert region_of("广东省广州市海珠区教育局") == "广东省广州市"
-    assert region_of("广东省广州市海珠区教育局", depth=3) == "广东省广州市海珠区"
-    assert region_of("深圳市市场监督管理局") == "深圳市"
-    assert region_of("上海市浦东新区财政局") == "上海市浦东新区"
-    assert region_of("中华全国妇女联合会") == "（未识别）"
-
-
 def test_summary_by_type_and_region(tmp_path: Path) -> None:
     make_corpus(tmp_path / "in", 20)
     (tmp_path / "in" / "broken.txt").write_text("BOOM", encoding="utf-8")
@@ -300,13 +282,13 @@ def test_summary_by_type_and_region(tmp_path: Path) -> None:
     run_batch([tmp_path / "in"], db, jobs=2, fn=fake_process)
     rows = summarize(db)
     by = {(r["type"], r["region"]): r for r in rows}
-    assert by[("群团组织", "深圳市南山区")]["reports"] == 4
+    assert by[("群团组织", "广东省深圳市南山区")]["reports"] == 4
     assert by[("政府部门", "广东省")]["reports"] == 4  # 广东省财政厅
-    assert by[("政府部门", "广东省广州市")]["reports"] == 4
+    assert by[("政府部门", "广东省广州市海珠区")]["reports"] == 4
     assert by[("其他", "（未识别）")]["unreadable"] == 1
     assert sum(r["reports"] for r in rows) == 21
     assert sum(r["with_errors"] for r in rows) == 5
-    fin = by[("政府部门", "深圳市南山区")]  # i % 5 == 1 → every planted error (i % 4 == 1) with i ≡ 1 (mod 20)
+    fin = by[("政府部门", "广东省深圳市南山区")]  # i % 5 == 1 → every planted error (i % 4 == 1) with i ≡ 1 (mod 20)
     assert fin["top_codes"] == [("JX101", 1)]
     assert Decimal(fin["mean_score"]) > 90
 

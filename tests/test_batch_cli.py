@@ -178,9 +178,9 @@ def test_summary_command_and_parquet_output(tmp_path: Path) -> None:
         summaries.append(json.loads(run.stdout)["summary"])
     assert summaries[0] == summaries[1]
     by = {(r["type"], r["region"]): r for r in summaries[0]}
-    assert by[("群团组织", "深圳市南山区")]["reports"] == 2
-    assert by[("政府部门", "深圳市南山区")]["with_errors"] == 1  # r1: 财政局 with the wrong rate
-    assert by[("事业单位", "深圳市福田区")]["reports"] == 2
+    assert by[("群团组织", "广东省深圳市南山区")]["reports"] == 2
+    assert by[("政府部门", "广东省深圳市南山区")]["with_errors"] == 1  # r1: 财政局 with the wrong rate
+    assert by[("事业单位", "广东省深圳市福田区")]["reports"] == 2
     table = subprocess.run([*JIXIAO, "--summary", str(db)], capture_output=True, text=True, timeout=120)
     assert "群团组织" in table.stdout and "平均得分" in table.stdout
     missing = subprocess.run([*JIXIAO, "--summary", str(tmp_path / "nope.db")], capture_output=True, text=True)

@@ -23,7 +23,7 @@ def test_csv_long_format_exact_values():
     assert by[("sample-project", "budget.executed")]["phase"] == "executed"
     assert by[("sample-project", "indicators[0].score")]["value"] == "9.98"
     assert by[("sample-dept", "budget.initial")]["phase"] == "proposed"
-    assert by[("sample-dept", "score.total")]["value"] == "97.61"
+    assert by[("sample-dept", "score.total")]["value"] == "97.92"
     assert by[("sample-dept", "score.parts.部门管理")]["value"] == "18.99"
     leaf = by[("sample-dept", "indicators[4].score")]
     assert (leaf["level1"], leaf["level2"], leaf["value"], leaf["unit"]) == ("部门管理", "资金管理", "1.99", "分")

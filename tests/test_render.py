@@ -82,10 +82,10 @@ def test_dept_xlsx_three_level_table_and_parts():
     ws = openpyxl.load_workbook(io.BytesIO(render(dept_eval(), "xlsx"))).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "部门整体支出绩效自评表" in values
-    assert 97.61 in values and 18.99 in values and 58.62 in values and 20 in values
+    assert 97.92 in values and 18.99 in values and 58.93 in values and 20 in values
     total = _find(ws, "合计")
     row = [ws.cell(row=total.row, column=c).value for c in range(1, 8)]
-    assert row[1] == 100 and row[3] == 100 and row[5] == 100 and row[6] == 97.61
+    assert row[1] == 100 and row[3] == 100 and row[5] == 100 and row[6] == 97.92
     first = _find(ws, "部门管理")
     merged = {str(r) for r in ws.merged_cells.ranges}
     # 部门管理 has 10 third-level rows: name and 分值 merge over all of them
@@ -130,17 +130,17 @@ def test_draft_lists_open_findings_and_no_invented_text():
 
 def test_dept_docx_parts_sentence():
     paras, rows = _docx_text(render(dept_eval(), "docx"))
-    assert "自评得分 97.61 分" in paras
+    assert "自评得分 97.92 分" in paras
     assert "部门管理 18.99 分（分值 20 分，得分率 94.95%）" in paras
     flat = [c for r in rows for c in r]
-    assert "97.61" in flat and "58.62" in flat
+    assert "97.92" in flat and "58.93" in flat
 
 
 def test_html_print_ready():
     html = render(dept_eval(), "html").decode("utf-8")
     assert "@page" in html and "A4" in html and "Noto Serif CJK SC" in html
     assert 'rowspan="10"' in html  # 部门管理
-    assert "97.61" in html and "部门整体支出绩效自评表" in html
+    assert "97.92" in html and "部门整体支出绩效自评表" in html
 
 
 def test_uses_score_result_over_stated(monkeypatch):

@@ -70,3 +70,30 @@ def test_score_with_a_broken_framework_file_reports_file_line_key(tmp_path: Path
     r = runner.invoke(app, ["score", str(EXAMPLES / "dept-shenzhen.yaml"), "--framework", str(bad)])
     assert r.exit_code == 2
     assert f"{bad}:4: tree[0].rule.knid: 规则 stated 没有参数 'knid'" in r.stderr
+
+
+def test_score_says_partial_others_and_why(tmp_path: Path):
+    f = tmp_path / "dept.yaml"
+    f.write_text("department: 南湖区测试局\nscope: department\nstaffing: {authorized: 9, actual: 7}\n"
+                 "indicators:\n  - {name: 活动场次, actual: 12场, project: 妇女活动经费}\n", encoding="utf-8")
+    r = runner.invoke(app, ["score", str(f)])
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert "合计 —（部分评分：已评 1 项 / 共 27 项，可评分值 3 分，得 3 分）" in out
+    assert "报告所列其他指标" in out and "妇女活动经费" in out and "框架选择：" in out
+    assert out.count("缺少以下指标的得分或数据") == 1  # the missing ones listed once
+    data = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
+    assert data["partial"]["text"] == "已评 1 项 / 共 27 项，可评分值 3 分，得 3 分"
+    assert data["others"][0]["project"] == "妇女活动经费" and len(data["missing"]) == 26 and data["why"]
+
+
+def test_score_own_table(tmp_path: Path):
+    f = tmp_path / "own.yaml"
+    f.write_text("department: 北湖区测试局\nscope: project\nbudget: {adjusted: 20, executed: 20}\nindicators:\n"
+                 "  - {level1: 预算执行情况, name: 执行率, actual: 100%, weight: 20, score: 20}\n"
+                 "  - {level1: 产出指标, name: 培训人次, target: ≥800人次, actual: 830人次, weight: 60, score: 60}\n"
+                 "  - {level1: 满意度指标, name: 学员满意度, target: ≥90%, actual: 96%, weight: 20, score: 20}\n",
+                 encoding="utf-8")
+    data = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
+    assert data["framework"] == "own-table" and data["own_table"] and data["total"] == 100
+    assert "按报告自身的指标表评分" in data["why"]

@@ -113,7 +113,7 @@ def test_budget_execution_uses_figures_not_stated_rate():
     assert it.score == D("9.98")
     assert it.inputs["stated_rate"] == D("99.96")
     assert "130.44 / 130.76" in it.formula and "0.997553" in it.formula
-    assert it.reason == "预算执行率 99.76%（130.44/130.76），按比例得 9.98 分，扣 0.02 分"
+    assert it.reason == "预算执行率 99.76%（130.44/130.76，调整后），按比例得 9.98 分，扣 0.02 分"
 
 
 def test_budget_execution_capped_and_project_fallback_and_stated_rate():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jixiao.audit import arithmetic, logic, quality  # noqa: F401  (registers the checks)
+from jixiao.audit import arithmetic, logic, quality, scoring  # noqa: F401  (registers the checks)
 from jixiao.audit.context import Context, profile_for
 from jixiao.audit.registry import REGISTRY, Rule, selected
 from jixiao.model import Evaluation, Finding

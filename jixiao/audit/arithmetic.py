@@ -409,7 +409,7 @@ def _norm(s: str | None) -> str:
 def score_within_weight(ctx: Context) -> Iterator[Finding]:
     """Each indicator's 得分 must lie between 0 and its 分值."""
     for i, ind in enumerate(ctx.ev.indicators):
-        if ind.score is None or ind.weight is None:
+        if ind.score is None or ind.weight is None or ind.weight < 0:  # a negative 分值 is JX131's (no range)
             continue
         if ind.score > ind.weight or ind.score < 0:
             f = ctx.finding("JX111", "error",

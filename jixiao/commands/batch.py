@@ -99,11 +99,14 @@ def _summary_table(rows: list[dict[str, Any]]) -> Table:
     t.add_column("地区", overflow="fold")
     for col in ("报告数", "平均得分", "有错误", "无法读取"):
         t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("部分评分（未能计算总分的报告合计）", overflow="fold")
     t.add_column("常见问题代码", overflow="fold")
     for r in rows:
         codes = " ".join(f"{c}×{n}" for c, n in r["top_codes"])
+        p = r.get("partial")
+        partial = f"{p['reports']} 份：{p['text']}" if p else "–"
         t.add_row(r["type"], r["region"], str(r["reports"]), r["mean_score"] or "–", str(r["with_errors"]),
-                  str(r["unreadable"]), codes)
+                  str(r["unreadable"]), partial, codes)
     return t
 
 
@@ -119,7 +122,7 @@ def batch_command(
                                     help="Dask：由本机读取文件并把内容发送给工作节点（节点无法按路径访问文件时）"),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="输出格式"),
     summary: Path = typer.Option(None, "--summary", help="不处理文件，只按单位类型与地区汇总已有结果"),
-    region_depth: int = typer.Option(2, "--region-depth", help="汇总时地区取几级（省/市/区）"),
+    region_depth: int = typer.Option(3, "--region-depth", help="汇总时地区取几级（1 省、2 省市、3 省市县）"),
     top: int = typer.Option(20, "--top", help="打印风险最高的前 N 份报告"),
     fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="有此级别及以上问题时退出码为 1"),
     timeout: float = typer.Option(300.0, "--timeout", help="单个文件的处理时限（秒），超时记为错误"),

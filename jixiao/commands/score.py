@@ -87,9 +87,38 @@ def print_score_table(result, title: str, department: str | None = None) -> None
         console.print(t)
     else:
         console.print(f"{escape(head)}｜框架 {result.framework}（{result.framework_name}）")
+    if result.others:
+        console.print(_others_table(result.others))
     parts = "，".join(f"{k} {num(v)}" for k, v in result.parts.items())
-    total = num(result.total) if result.total is not None else ("—（未能计算）" if result.scored else "—（不计分）")
+    partial = result.partial
+    if result.total is not None:
+        total = num(result.total)
+    elif partial is not None:
+        total = f"—（部分评分：{partial.text()}）"
+    else:
+        total = "—（未能计算）" if result.scored else "—（不计分）"
     console.print(f"合计 {total}" + (f"（{result.grade}）" if result.grade else "") + (f"；{parts}" if parts else ""))
+    if result.why:
+        console.print(f"[dim]框架选择：{escape(result.why)}[/]")
     for p in result.problems:
         colour = {"error": "red", "warning": "yellow"}.get(p.severity, "cyan")
         console.print(f"[{colour}]{p.severity}[/]: {escape(p.message)}")
+
+
+def _others_table(others):
+    """The report's indicators that the framework does not have, with their project (not counted)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from jixiao.scoring.fmt import num
+
+    t = Table(title="报告所列其他指标（不在评分框架中，不计入得分）")
+    for col, kw in (("项目", {}), ("一级指标", {}), ("二级指标", {}), ("指标", {}), ("目标", {}), ("实际", {}),
+                    ("分值", {"justify": "right"}), ("自评", {"justify": "right"})):
+        t.add_column(col, **kw)
+    for it in others:
+        row = it.inputs
+        t.add_row(escape(it.project or ""), escape(it.level1 or ""), escape(it.level2 or ""), escape(it.name),
+                  escape(str(row.get("target") or "")), escape(str(row.get("actual") or "")),
+                  num(it.weight) if it.weight is not None else "", num(it.stated) if it.stated is not None else "")
+    return t

@@ -1,19 +1,16 @@
 """Scoring: frameworks as data, a registry of rule kinds, and the engine.
 
 ``score_evaluation(ev, framework=None)`` → :class:`ScoreResult`, every item
-with its rule, inputs, formula and Chinese reason. Frameworks are YAML files
-(built-in ones under ``frameworks/``; user ones from ``--frameworks DIR`` or
-``$JIXIAO_FRAMEWORKS``).
+with its rule, inputs, formula and Chinese reason, and why its framework was
+chosen. Frameworks are YAML files (built-in ones under ``frameworks/``; user
+ones from ``--frameworks DIR`` or ``$JIXIAO_FRAMEWORKS``), or the report's own
+indicator table (:mod:`.owntable`).
 """
 
-from jixiao.scoring.engine import (
-    Problem,
-    ScoredItem,
-    Scorer,
-    ScoreResult,
-    detect_framework,
-    score_evaluation,
-)
+from jixiao.scoring import ratio_rules as _ratio_rules  # noqa: F401  (registers the rule kinds first)
+from jixiao.scoring import rules as _rules  # noqa: F401
+from jixiao.scoring.choose import Choice, choose_framework, detect_framework, score_evaluation
+from jixiao.scoring.engine import Partial, Problem, ScoredItem, Scorer, ScoreResult
 from jixiao.scoring.framework import (
     Framework,
     FrameworkError,
@@ -24,9 +21,11 @@ from jixiao.scoring.framework import (
     load_framework,
     parse_framework,
 )
-from jixiao.scoring.rules import RULES
+from jixiao.scoring.owntable import OWN_ID
+from jixiao.scoring.registry import RULES
 
 __all__ = [
-    "Framework", "FrameworkError", "Node", "Problem", "RULES", "RatioDef", "Rule", "ScoreResult", "ScoredItem",
-    "Scorer", "detect_framework", "list_frameworks", "load_framework", "parse_framework", "score_evaluation",
+    "Choice", "Framework", "FrameworkError", "Node", "OWN_ID", "Partial", "Problem", "RULES", "RatioDef", "Rule",
+    "ScoreResult", "ScoredItem", "Scorer", "choose_framework", "detect_framework", "list_frameworks",
+    "load_framework", "parse_framework", "score_evaluation",
 ]

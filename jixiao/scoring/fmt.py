@@ -40,3 +40,13 @@ def pct(d: Decimal | None) -> str:
 def frac(d: Decimal, places: int = 6) -> str:
     """A ratio shown to ``places`` decimals for the working (``0.997553``)."""
     return num(d.quantize(Decimal(1).scaleb(-places)))
+
+
+_SIX = Decimal("0.000001")
+
+
+def raw_text(raw: Decimal) -> str:
+    """An unrounded working figure, cut (not rounded) to 6 decimals so the arrow never lies."""
+    if raw == raw.quantize(_SIX):
+        return num(raw)
+    return num(raw.quantize(_SIX, rounding="ROUND_DOWN")) + "…"

@@ -1,9 +1,9 @@
 """Frameworks as data: load and validate ``frameworks/*.yaml`` into a precompiled :class:`Framework`.
 
-Validation is by hand over the YAML node tree (``yaml.compose``) so that every
-problem names the file, the line and the key: ``dept-x.yaml:12: tree[0].children[1].rule.kind:
-未知的计分规则 'proportinal'（是否为 'proportional'？）``. All problems of a file are
-reported together in one :class:`FrameworkError`.
+The file is validated by its pydantic models (:mod:`.schema`, each rule kind owning the model of its
+parameters) through :mod:`jixiao.yamlschema`, so that every problem names the file, the line and the key:
+``dept-x.yaml:12: tree[0].children[1].rule.kind: 'proportinal' 不是可选值 …（是否为 'proportional'？）``.
+All problems of a file are reported together in one :class:`FrameworkError`.
 """
 
 from __future__ import annotations
@@ -13,22 +13,20 @@ import functools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jixiao.numbers import ROUNDING_MODES
 from jixiao.scoring.fmt import ROUNDING_LABELS
-from jixiao.scoring.rules import RULES, norm_name
+from jixiao.scoring.registry import RULES, SLOT_BASE, match_name, norm_name
+from jixiao.scoring.schema import BUDGET_ATTRS, STYLE, TAGS, file_model
+from jixiao.yamlschema import Lines, Problem, YamlSyntaxError, compose, validate
 
 BUILTIN_DIR = Path(__file__).parent / "frameworks"
 ENV_VAR = "JIXIAO_FRAMEWORKS"
-TAGS = ("V", "S", "M", "I")
-BUDGET_ATTRS = ("initial", "adjusted", "executed", "execution_rate", "basic", "project", "personnel", "public",
-                "carryover_start", "carryover_end", "adjustment", "adjustment_rate", "initial_basic",
-                "initial_project", "public_initial", "public_adjusted", "staffing.actual", "staffing.authorized")
+__all__ = ["BUDGET_ATTRS", "TAGS", "Framework", "FrameworkError", "Node", "RatioDef", "Rule", "list_frameworks",
+           "load_framework", "parse_framework"]
 
 
 class FrameworkError(ValueError):
@@ -61,6 +59,8 @@ class RatioDef:
     budget_stated: str | None = None
     tag: str | None = None
     note: str | None = None
+    #: The rate is the scored row's own actual value (a percent), not a figure of the evaluation.
+    from_row: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +113,8 @@ class Framework:
     reason: str | None = None
     #: The extractor's form ids (``Evaluation.form``) this framework is chosen for when none is named.
     forms: tuple[str, ...] = ()
+    #: True for a framework built from the report's own indicator table (:mod:`.owntable`).
+    own_table: bool = False
 
     def __post_init__(self) -> None:
         exp = Decimal(1).scaleb(-self.places)
@@ -125,15 +127,43 @@ class Framework:
             for node, parent in _walk(top, None):
                 if node.rule is not None:
                     for n in node.names():
-                        leaves.setdefault(norm_name(n), (node, top, parent if parent is not top else None))
+                        for key in (norm_name(n), match_name(n)):
+                            leaves.setdefault(key, (node, top, parent if parent is not top else None))
                 if node.user_defined is not None:
                     for n in node.names():
-                        groups.setdefault(norm_name(n), node)
+                        for key in (norm_name(n), match_name(n)):
+                            groups.setdefault(key, node)
         object.__setattr__(self, "leaf_index", leaves)
         object.__setattr__(self, "group_index", groups)
+        # a framework built from a report's own table has one leaf per row, matched by position
+        rows = {node.path: node for node in self.nodes() if node.path.startswith("rows[")} if self.own_table else {}
+        object.__setattr__(self, "row_leaves", rows)
 
     def round(self, value: Decimal) -> Decimal:
         return value.quantize(self._exp, rounding=self._mode)
+
+    def match(self, row: Any, i: int | None = None) -> tuple[str, Node] | None:
+        """Where an indicator row belongs: ``("leaf", node)``, ``("group", node)`` or None (not in the framework).
+
+        By name and aliases (a trailing bracket ignored), then a row whose level 1 is itself a level-1 leaf
+        (``项目资金 / 执行率`` is the 预算执行率 leaf), then a user-defined group by level 2 or level 1.
+        """
+        if self.own_table:
+            node = self.row_leaves.get(f"rows[{i}]")
+            return None if node is None else ("leaf", node)
+        leaves = self.leaf_index
+        hit = leaves.get(match_name(row.name))
+        if hit is not None:
+            return "leaf", hit[0]
+        if row.level1:
+            hit = leaves.get(match_name(row.level1))
+            if hit is not None and hit[0] is hit[1]:
+                return "leaf", hit[0]
+        groups = self.group_index
+        g = groups.get(match_name(row.level2)) if row.level2 else None
+        if g is None and row.level1:
+            g = groups.get(match_name(row.level1))
+        return None if g is None else ("group", g)
 
     @property
     def rounding_label(self) -> str:
@@ -183,330 +213,78 @@ def _walk(node: Node, parent: Node | None) -> Iterator[tuple[Node, Node | None]]
         yield from _walk(c, node)
 
 
-# --------------------------------------------------------------------------- validation over YAML nodes
-
-_TOP_KEYS = {"id", "name", "description", "scope", "source", "tag", "rounding", "places", "total", "grades",
-             "ratios", "tree", "not_applicable", "rescale_not_applicable", "weights_source", "scored", "reason",
-             "forms"}
-_NODE_KEYS = {"name", "weight", "aliases", "rule", "user_defined", "children", "tag", "source", "note"}
-_RATIO_KEYS = {"label", "synonyms", "base", "budget", "tag", "note"}
-_BAND_KEYS = {"from", "above", "upto", "below", "score", "deduct", "tag", "note"}
-
-
-class _V:
-    """Collects problems while converting nodes; each problem carries file:line: key."""
-
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[str] = []
-
-    def err(self, node: yaml.Node | None, key: str, msg: str) -> None:
-        line = node.start_mark.line + 1 if node is not None else 1
-        self.problems.append(f"{self.file}:{line}: {key}: {msg}")
-
-    def mapping(self, node: yaml.Node, key: str, allowed: set[str]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-        if not isinstance(node, yaml.MappingNode):
-            self.err(node, key, "应为映射（键: 值）")
-            return {}
-        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for k, v in node.value:
-            name = str(k.value)
-            if name not in allowed:
-                hint = difflib.get_close_matches(name, sorted(allowed), n=1)
-                self.err(k, f"{key}.{name}" if key else name,
-                         f"未知的键 '{name}'" + (f"（是否为 '{hint[0]}'？）" if hint else f"；可用: {', '.join(sorted(allowed))}"))
-                continue
-            if name in out:
-                self.err(k, f"{key}.{name}" if key else name, "重复的键")
-            out[name] = (k, v)
-        return out
-
-    def string(self, node: yaml.Node, key: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
-            self.err(node, key, "应为文字")
-            return None
-        return str(node.value)
-
-    def number(self, node: yaml.Node, key: str) -> Decimal | None:
-        if not isinstance(node, yaml.ScalarNode) or not (node.tag.endswith(":int") or node.tag.endswith(":float")):
-            self.err(node, key, f"应为数字，而不是 {_show(node)}")
-            return None
-        try:
-            return Decimal(str(node.value).replace("_", ""))
-        except InvalidOperation:
-            self.err(node, key, f"不是数字: {node.value!r}")
-            return None
-
-    def boolean(self, node: yaml.Node, key: str) -> bool | None:
-        if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":bool"):
-            self.err(node, key, "应为 true 或 false")
-            return None
-        return str(node.value).lower() in ("true", "yes", "on")
-
-    def words(self, node: yaml.Node, key: str) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
-            return (str(node.value),)
-        if not isinstance(node, yaml.SequenceNode):
-            self.err(node, key, "应为文字列表")
-            return ()
-        out = []
-        for i, item in enumerate(node.value):
-            s = self.string(item, f"{key}[{i}]")
-            if s is not None:
-                out.append(s)
-        return tuple(out)
-
-    def choice(self, node: yaml.Node, key: str, choices: tuple[str, ...] | list[str],
-               unknown: str = "'{s}' 不是可选值 {choices}") -> str | None:
-        """A string among ``choices``; otherwise the ``unknown`` message with the closest choice as a hint."""
-        s = self.string(node, key)
-        if s is not None and s not in choices:
-            hint = difflib.get_close_matches(s, list(choices), n=1)
-            self.err(node, key, unknown.format(s=s, choices=", ".join(choices))
-                     + (f"（是否为 '{hint[0]}'？）" if hint else ""))
-            return None
-        return s
-
-
-def _show(node: yaml.Node) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        return repr(node.value)
-    return "映射" if isinstance(node, yaml.MappingNode) else "列表"
+# --------------------------------------------------------------------------- reading a file
 
 
 def parse_framework(text: str, file: str, builtin: bool = False) -> Framework:
     """Validate YAML text into a Framework, or raise FrameworkError listing every problem."""
-    v = _V(file)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise FrameworkError([f"{file}:{line}: (yaml): {getattr(exc, 'problem', None) or exc}"]) from None
-    if root is None:
+        data, lines = compose(text)
+    except YamlSyntaxError as exc:
+        raise FrameworkError([f"{file}:{exc.line or 1}: (yaml): {exc.problem}"]) from None
+    if data is None:
         raise FrameworkError([f"{file}:1: (file): 文件为空"])
-    top = v.mapping(root, "", _TOP_KEYS)
-    scored = v.boolean(top["scored"][1], "scored") if "scored" in top else True
-    for req in ("id", "name", "tree") if scored is not False else ("id", "name", "reason"):
-        if req not in top:
-            v.err(root, req, "缺少必填键")
-    if scored is False and "tree" in top:
-        v.err(top["tree"][1], "tree", "scored: false 的框架不设指标树")
-    kw: dict[str, Any] = {"scored": scored is not False}
-    if "forms" in top:
-        kw["forms"] = v.words(top["forms"][1], "forms")
-    for key in ("id", "name", "description", "source", "weights_source", "reason"):
-        if key in top:
-            kw[key] = v.string(top[key][1], key)
-    if "scope" in top:
-        kw["scope"] = v.choice(top["scope"][1], "scope", ("department", "project"))
-    if "tag" in top:
-        kw["tag"] = v.choice(top["tag"][1], "tag", TAGS)
-    if "rounding" in top:
-        kw["rounding"] = v.choice(top["rounding"][1], "rounding", sorted(ROUNDING_MODES))
-    if "places" in top:
-        p = v.number(top["places"][1], "places")
-        if p is not None:
-            kw["places"] = int(p)
-    if "total" in top:
-        kw["total"] = v.number(top["total"][1], "total")
-    if "not_applicable" in top:
-        kw["not_applicable"] = v.words(top["not_applicable"][1], "not_applicable")
-    if "rescale_not_applicable" in top:
-        kw["rescale_not_applicable"] = v.boolean(top["rescale_not_applicable"][1], "rescale_not_applicable")
-    if "grades" in top:
-        kw["grades"] = _grades(v, top["grades"][1])
-    ratios = _ratios(v, top["ratios"][1]) if "ratios" in top else {}
-    kw["ratios"] = ratios
-    tree: list[Node] = []
-    if "tree" in top:
-        tnode = top["tree"][1]
-        if not isinstance(tnode, yaml.SequenceNode) or not tnode.value:
-            v.err(tnode, "tree", "应为非空的指标列表")
-        else:
-            for i, n in enumerate(tnode.value):
-                node = _node(v, n, f"tree[{i}]", 1, ratios)
-                if node is not None:
-                    tree.append(node)
-            total = kw.get("total") or Decimal(100)
-            s = sum((n.weight for n in tree), Decimal(0))
-            if len(tree) == len(tnode.value) and s != total:
-                v.err(tnode, "tree", f"一级指标权重合计 {s} ≠ 总分 {total}")
-    if v.problems:
-        raise FrameworkError(v.problems)
-    kw = {k: val for k, val in kw.items() if val is not None}
-    return Framework(tree=tuple(tree), file=file, builtin=builtin, **kw)
+    ratios = data.get("ratios") if isinstance(data, dict) else None
+    spec, problems = validate(file_model(), data, lines, STYLE,
+                              context={"ratios": list(ratios) if isinstance(ratios, dict) else [] if ratios is None else None})
+    if isinstance(data, dict):
+        problems += _file_problems(data, lines, spec)
+    if problems or spec is None:
+        problems.sort(key=lambda p: p.line)
+        raise FrameworkError([f"{file}:{p.line}: {p.key}: {p.message}" for p in problems])
+    return _framework(spec, file, builtin)
 
 
-def _grades(v: _V, node: yaml.Node) -> tuple[tuple[str, Decimal], ...] | None:
-    m = v.mapping(node, "grades", {"优", "良", "中", "差", "合格", "不合格", "较好", "一般", "较差", "好"})
-    out = []
-    for name, (_, val) in m.items():
-        d = v.number(val, f"grades.{name}")
-        if d is not None:
-            out.append((name, d))
-    out.sort(key=lambda g: g[1], reverse=True)
-    return tuple(out) or None
-
-
-def _ratios(v: _V, node: yaml.Node) -> dict[str, RatioDef]:
-    if not isinstance(node, yaml.MappingNode):
-        v.err(node, "ratios", "应为映射（比率名: 定义）")
-        return {}
-    out: dict[str, RatioDef] = {}
-    for k, val in node.value:
-        key = str(k.value)
-        where = f"ratios.{key}"
-        m = v.mapping(val, where, _RATIO_KEYS)
-        label = v.string(m["label"][1], f"{where}.label") if "label" in m else key
-        syn = v.words(m["synonyms"][1], f"{where}.synonyms") if "synonyms" in m else ()
-        syn = tuple(dict.fromkeys(norm_name(s) for s in (*syn, key)))
-        kw: dict[str, Any] = {}
-        if "base" in m:
-            kw["base"] = v.string(m["base"][1], f"{where}.base")
-        if "budget" in m:
-            b = v.mapping(m["budget"][1], f"{where}.budget", {"numerator", "denominator", "stated"})
-            for slot in ("numerator", "denominator", "stated"):
-                if slot in b:
-                    kw[f"budget_{slot}"] = v.choice(b[slot][1], f"{where}.budget.{slot}", BUDGET_ATTRS)
-            if ("numerator" in b) != ("denominator" in b):
-                v.err(m["budget"][1], f"{where}.budget", "numerator 与 denominator 须同时给出")
-        if "tag" in m:
-            kw["tag"] = v.choice(m["tag"][1], f"{where}.tag", TAGS)
-        if "note" in m:
-            kw["note"] = v.string(m["note"][1], f"{where}.note")
-        out[key] = RatioDef(key=key, label=label or key, synonyms=syn, **kw)
+def _file_problems(data: dict[str, Any], lines: Lines, spec: Any) -> list[Problem]:
+    """What depends on the file as a whole: required keys, a tree only when scored, level-1 weights."""
+    out: list[Problem] = []
+    scored = data.get("scored", True) is not False
+    for req in ("id", "name", "tree") if scored else ("id", "name", "reason"):
+        if req not in data:
+            out.append(Problem(lines.of(()), req, "缺少必填键"))
+    if not scored and "tree" in data:
+        out.append(Problem(lines.of(("tree",)), "tree", "scored: false 的框架不设指标树"))
+    if spec is not None and spec.tree:
+        total = spec.total if spec.total is not None else Decimal(100)
+        s = sum((n.weight for n in spec.tree), Decimal(0))
+        if s != total:
+            out.append(Problem(lines.of(("tree",)), "tree", f"一级指标权重合计 {s} ≠ 总分 {total}"))
     return out
 
 
-def _node(v: _V, node: yaml.Node, where: str, level: int, ratios: Mapping[str, RatioDef]) -> Node | None:
-    m = v.mapping(node, where, _NODE_KEYS)
-    if not m:
-        return None
-    n_before = len(v.problems)
-    name = v.string(m["name"][1], f"{where}.name") if "name" in m else None
-    if name is None and "name" not in m:
-        v.err(node, f"{where}.name", "缺少必填键")
-    weight = v.number(m["weight"][1], f"{where}.weight") if "weight" in m else None
-    if "weight" not in m:
-        v.err(node, f"{where}.weight", "缺少必填键")
-    elif weight is not None and weight < 0:
-        v.err(m["weight"][1], f"{where}.weight", "权重不能为负")
-    shapes = [k for k in ("rule", "children", "user_defined") if k in m]
-    if len(shapes) != 1:
-        v.err(node, where, "须有且只有 rule、children、user_defined 之一" + (f"（现有 {', '.join(shapes)}）" if shapes else ""))
-    kw: dict[str, Any] = {}
-    if "aliases" in m:
-        kw["aliases"] = v.words(m["aliases"][1], f"{where}.aliases")
-    for key in ("source", "note"):
-        if key in m:
-            kw[key] = v.string(m[key][1], f"{where}.{key}")
-    if "tag" in m:
-        kw["tag"] = v.choice(m["tag"][1], f"{where}.tag", TAGS)
-    if "rule" in m:
-        kw["rule"] = _rule(v, m["rule"][1], f"{where}.rule", ratios)
-    if "user_defined" in m:
-        kw["user_defined"] = _rule(v, m["user_defined"][1], f"{where}.user_defined", ratios)
-    children: list[Node] = []
-    if "children" in m:
-        cnode = m["children"][1]
-        if not isinstance(cnode, yaml.SequenceNode) or not cnode.value:
-            v.err(cnode, f"{where}.children", "应为非空的指标列表")
-        else:
-            for i, c in enumerate(cnode.value):
-                child = _node(v, c, f"{where}.children[{i}]", level + 1, ratios)
-                if child is not None:
-                    children.append(child)
-            if weight is not None and len(children) == len(cnode.value):
-                s = sum((c.weight for c in children), Decimal(0))
-                if s != weight:
-                    v.err(m["weight"][1], f"{where}.weight", f"子指标权重合计 {s} ≠ 分值 {weight}（{name}）")
-    if len(v.problems) != n_before or name is None or weight is None:
-        return None
-    return Node(name=name, weight=weight, path=where, children=tuple(children), level=level, **kw)
+def _framework(spec: Any, file: str, builtin: bool) -> Framework:
+    kw: dict[str, Any] = {k: getattr(spec, k) for k in ("id", "name", "description", "scope", "source", "tag",
+                                                        "weights_source", "reason", "rounding", "total")
+                          if getattr(spec, k) is not None}
+    if spec.places is not None:
+        kw["places"] = int(spec.places)
+    if spec.grades is not None:
+        grades = [(g, lo) for g, lo in spec.grades.model_dump().items() if lo is not None]
+        if grades:
+            kw["grades"] = tuple(sorted(grades, key=lambda g: g[1], reverse=True))
+    ratios = {key: _ratio(key, r) for key, r in spec.ratios.items()}
+    tree = tuple(_node(n, f"tree[{i}]", 1) for i, n in enumerate(spec.tree or ()))
+    return Framework(tree=tree, file=file, builtin=builtin, ratios=ratios, scored=spec.scored, forms=spec.forms,
+                     not_applicable=spec.not_applicable, rescale_not_applicable=spec.rescale_not_applicable, **kw)
 
 
-def _rule(v: _V, node: yaml.Node, where: str, ratios: Mapping[str, RatioDef]) -> Rule | None:
-    if isinstance(node, yaml.ScalarNode):  # shorthand: `rule: stated`
-        kind = v.choice(node, f"{where}", sorted(RULES))
-        return None if kind is None else Rule(kind, _defaults(kind, {}))
-    if not isinstance(node, yaml.MappingNode):
-        v.err(node, where, "应为计分规则（kind 加参数）")
-        return None
-    raw = {str(k.value): (k, val) for k, val in node.value}
-    if "kind" not in raw:
-        v.err(node, f"{where}.kind", "缺少必填键 kind；可用: " + ", ".join(sorted(RULES)))
-        return None
-    kind = v.choice(raw["kind"][1], f"{where}.kind", sorted(RULES))
-    if kind is None:
-        return None
-    spec = RULES[kind].params
-    params: dict[str, Any] = {}
-    for key, (knode, val) in raw.items():
-        if key in ("kind", "tag", "note", "source"):
-            continue
-        if key not in spec:
-            hint = difflib.get_close_matches(key, list(spec), n=1)
-            v.err(knode, f"{where}.{key}", f"规则 {kind} 没有参数 '{key}'"
-                  + (f"（是否为 '{hint[0]}'？）" if hint else (f"；可用: {', '.join(spec)}" if spec else "")))
-            continue
-        params[key] = _param(v, val, f"{where}.{key}", spec[key], ratios)
-    for key, p in spec.items():
-        if p.required and key not in raw:
-            v.err(node, f"{where}.{key}", f"规则 {kind} 缺少必填参数 {key}")
-    return Rule(kind, _defaults(kind, params))
+def _ratio(key: str, r: Any) -> RatioDef:
+    syn = tuple(dict.fromkeys(norm_name(s) for s in (*r.synonyms, key)))
+    b = r.budget
+    base = r.base or (SLOT_BASE.get(r.budget.denominator or "") if r.budget else None)  # 年初 / 调整后, said once
+    return RatioDef(key=key, label=r.label or key, synonyms=syn, base=base, tag=r.tag, note=r.note,
+                    budget_numerator=b.numerator if b else None, budget_denominator=b.denominator if b else None,
+                    budget_stated=b.stated if b else None)
 
 
-def _defaults(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    for key, p in RULES[kind].params.items():
-        if params.get(key) is None and p.default is not None:
-            params[key] = p.default
-    return params
+def _node(n: Any, where: str, level: int) -> Node:
+    children = tuple(_node(c, f"{where}.children[{i}]", level + 1) for i, c in enumerate(n.children or ()))
+    return Node(name=n.name, weight=n.weight, path=where, aliases=n.aliases, children=children, level=level,
+                rule=_rule(n.rule), user_defined=_rule(n.user_defined), tag=n.tag, source=n.source, note=n.note)
 
 
-def _param(v: _V, node: yaml.Node, where: str, p: Any, ratios: Mapping[str, RatioDef]) -> Any:
-    t = p.type
-    if t == "number":
-        return v.number(node, where)
-    if t == "bool":
-        return v.boolean(node, where)
-    if t == "choice":
-        return v.choice(node, where, p.choices)
-    if t == "words":
-        return v.words(node, where)
-    if t == "ratio":
-        return v.choice(node, where, list(ratios), unknown="比率 '{s}' 未在 ratios 中定义")
-    if t == "quarter_targets":
-        m = v.mapping(node, where, {"1", "2", "3", "4"})
-        return {int(k): v.number(val, f"{where}.{k}") for k, (_, val) in m.items()}
-    if t == "bands":
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            v.err(node, where, "应为区间列表")
-            return ()
-        out = []
-        for i, b in enumerate(node.value):
-            bm = v.mapping(b, f"{where}[{i}]", _BAND_KEYS)
-            band = {k: v.number(val, f"{where}[{i}].{k}") for k, (_, val) in bm.items() if k not in ("tag", "note")}
-            if ("score" in band) == ("deduct" in band):
-                v.err(b, f"{where}[{i}]", "须有且只有 score 或 deduct 之一")
-            out.append(band)
-        return tuple(out)
-    if t == "items":
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            v.err(node, where, "应为检查事项列表")
-            return ()
-        out = []
-        for i, it in enumerate(node.value):
-            im = v.mapping(it, f"{where}[{i}]", {"name", "points", "keywords"})
-            for req in ("name", "points", "keywords"):
-                if req not in im:
-                    v.err(it, f"{where}[{i}].{req}", "缺少必填键")
-            if len(im) == 3:
-                out.append({"name": v.string(im["name"][1], f"{where}[{i}].name"),
-                            "points": v.number(im["points"][1], f"{where}[{i}].points"),
-                            "keywords": v.words(im["keywords"][1], f"{where}[{i}].keywords")})
-        return tuple(out)
-    raise AssertionError(t)  # pragma: no cover - every Param type is handled above
+def _rule(r: Any) -> Rule | None:
+    return None if r is None else Rule(r.kind, r.params())
 
 
 # --------------------------------------------------------------------------- finding and loading

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from jixiao.model import json_default
+from jixiao.region import dept_type, read_region
 from jixiao.store.models import (
     ROLES,
     Department,
@@ -42,7 +43,7 @@ SUMMARY_COLUMNS = (
     Report.id, Report.file_name, Report.status, Report.error, Report.department, Report.region, Report.year,
     Report.scope, Report.dept_type, Report.score_total, Report.self_score, Report.grade,
     Report.execution_rate, Report.findings_count, Report.errors_count, Report.created_at, Report.batch,
-    Report.size,
+    Report.size, Report.score_points, Report.score_weight, Report.score_items, Report.score_items_total,
 )
 
 
@@ -231,6 +232,14 @@ class Store:
             report.title = ev.get("title")
             report.framework = score.get("framework")
             report.score_total = _dec(score.get("total"))
+            partial = score.get("partial") or {}
+            report.score_points, report.score_weight = _dec(partial.get("points")), _dec(partial.get("weight"))
+            report.score_items, report.score_items_total = partial.get("scored"), partial.get("items")
+            department = ev.get("department") or report.department
+            if not report.region:  # the upload named none: where the unit's name (and text) says it is
+                report.region = read_region(department, text_).text() or None
+            if not report.dept_type and department:
+                report.dept_type = dept_type(department)
             report.self_score = _dec(stated)
             report.grade = score.get("grade")
             report.execution_rate = _dec((ev.get("budget") or {}).get("execution_rate"))

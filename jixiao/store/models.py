@@ -81,6 +81,11 @@ class Report(Base):
     title: Mapped[str | None] = mapped_column(String(300), default=None)
     framework: Mapped[str | None] = mapped_column(String(100), default=None)
     score_total: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)
+    #: a partial score (no total): points of the items that could be scored, their weight, how many of how many
+    score_points: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)
+    score_weight: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)
+    score_items: Mapped[int | None] = mapped_column(Integer, default=None)
+    score_items_total: Mapped[int | None] = mapped_column(Integer, default=None)
     self_score: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)
     grade: Mapped[str | None] = mapped_column(String(10), default=None)
     execution_rate: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), default=None)

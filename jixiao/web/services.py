@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -179,15 +178,11 @@ def _plain(v: Any) -> Any:
 
 
 # -- departments ---------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
 def dept_types() -> tuple[str, ...]:
-    """The 单位类型 vocabulary of ``jixiao batch`` (jixiao/batch_regions.yaml, read only), 其他 last."""
-    import yaml
+    """The 单位类型 vocabulary (jixiao.region), 其他 last."""
+    from jixiao.region import dept_types
 
-    data = yaml.safe_load((Path(__file__).parents[1] / "batch_regions.yaml").read_text(encoding="utf-8"))
-    types = [str(t) for t in (data.get("dept_types") or {})]
-    other = str(data.get("other_type") or "其他")
-    return (*[t for t in types if t != other], other)
+    return dept_types()
 
 
 # -- 填报 forms ----------------------------------------------------------------------------------------

@@ -295,6 +295,11 @@ def test_screenshots(tmp_path_factory, browser):
         pg.wait_for_timeout(600)
         pg.evaluate("window.scrollTo(0, 0)")
         pg.screenshot(path=str(out / "report.png"))
+        for sample, shot in (("06-xishan-women-2023.docx", "score-own-table.png"),
+                             ("01-donghu-education-2023.txt", "score-partial.png")):
+            pg.goto(f"{base}/reports")
+            pg.click(f"text={sample}")
+            pg.locator("section.card", has_text="评分明细").screenshot(path=str(out / shot))
         pg.goto(f"{base}/fill/new")
         pg.fill("input[name=title]", "2024年度社区居家养老服务补贴绩效自评")
         pg.fill("input[name=department]", "东湖区民政局")
