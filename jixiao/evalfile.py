@@ -265,6 +265,7 @@ class EvaluationIn(Strict):
     doc: Txt = None
     department: Txt = None
     implementer: Txt = None
+    supervisor: Txt = None
     title: Txt = None
     form: Txt = None
     problems: Txt = None

@@ -96,3 +96,15 @@ def test_corpus_labels_load_as_evaluation_files():
     ev = load_evaluation_file(CORPUS / "004_273d22226811a2f3.expected.json")
     assert ev.budget.adjusted == Decimal("2500.65") and len(ev.indicators) == 21
     assert ev.other_rates[1].numerator == Decimal("155.586")
+
+
+def test_supervisor_round_trips_through_an_evaluation_file():
+    from jixiao.evalfile import evaluation_to_dict, parse_evaluation
+    from jixiao.model import Evaluation
+
+    ev = Evaluation(doc="x", department="某县农业技术推广中心", implementer="某县农业技术推广中心",
+                    supervisor="某县农业农村局", scope="project")
+    import json
+
+    back = parse_evaluation(json.dumps(evaluation_to_dict(ev), ensure_ascii=False), "x.json")
+    assert (back.department, back.supervisor) == ("某县农业技术推广中心", "某县农业农村局")
