@@ -1,0 +1,264 @@
+"""Rows of the self-evaluation forms, read from the cells of the text whatever way they were flattened.
+
+A form states its column headers once (年初预算数 全年预算数 全年执行数 分值 执行率 得分; 年度指标值
+实际完成值 分值 得分 偏差原因) and then rows of values. Crawled pages keep the cells in order but
+lose the grid (one cell a line, pipes, spaces), so the rows are read from the **cell stream**: the
+text split at ``|``, tabs, line breaks and spaces, a row starting at each name cell. Values are
+aligned to the header's columns from the anchor a row cannot lack (the percent of the budget row,
+the right end of an indicator row).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from jixiao.figures.index import Figure, FigureIndex
+from jixiao.figures.lexicon import lexicon
+
+_COLS = ("initial", "budget", "executed", "weight", "rate", "score", "target", "actual", "reason")
+_HEADER_GAP = 60  # header words further apart than this start a new header block
+_BLOCK_REACH = 4000  # a header block governs the rows this far after it
+_DASHES = {"—", "-", "－", "——", "/", "无", "--", "———", "\\"}
+_VALUE_WORDS = {"有效", "无效", "完成", "未完成", "达标", "合规", "良好", "优", "良", "中", "差", "是", "否", "好", "较好",
+                "提高", "提升", "健全", "显著", "明显", "满意", "基本满意", "按期", "及时", "已完成", "正常"}
+_CMP_TOKENS = {"≥", "≧", ">=", "≤", "≦", "<=", "═", "=", ">", "<", "＝", "＞", "＜"}
+
+
+@dataclass
+class Token:
+    start: int
+    end: int
+    text: str
+    kind: str  # "fig", "dash", "value" (a short word in a value cell), "label", "unit", "cmp"
+    figure: Figure | None = None
+    cmp: str | None = None
+
+
+@dataclass
+class FormRow:
+    """One row of a form: its name and the figures in each recognised column (None = empty cell)."""
+
+    label: str
+    label_span: tuple[int, int]
+    cells: dict[str, Token | None]
+    block: int
+    kind: str = "row"  # "exec_row" (funds / 执行率) or "indicator_row"
+
+    def fig(self, col: str) -> Figure | None:
+        t = self.cells.get(col)
+        return t.figure if t is not None else None
+
+
+@dataclass
+class Block:
+    start: int
+    end: int
+    cols: list[str]
+    rows: list[FormRow] = field(default_factory=list)
+
+    @property
+    def is_exec(self) -> bool:
+        return "rate" in self.cols and ("executed" in self.cols or "budget" in self.cols)
+
+    @property
+    def is_indicator(self) -> bool:
+        return "score" in self.cols and "weight" in self.cols and ("target" in self.cols or "actual" in self.cols)
+
+
+def _col_words() -> list[tuple[str, str]]:
+    lex = lexicon()
+    pairs = [("initial", w) for w in ("年初预算数", "年初预算")]
+    for col, words in (("budget", lex.budget_col), ("executed", lex.executed_col), ("weight", lex.weight_col),
+                       ("rate", lex.rate_col), ("score", lex.score_col), ("target", lex.target_col),
+                       ("actual", lex.actual_col), ("reason", lex.reason_col)):
+        pairs += [(col, w) for w in words.words]
+    return sorted(pairs, key=lambda p: -len(p[1]))
+
+
+_HEADER_RE: re.Pattern[str] | None = None
+_HEADER_COL: dict[str, str] = {}
+
+
+def _header_re() -> re.Pattern[str]:
+    global _HEADER_RE
+    if _HEADER_RE is None:
+        pairs = _col_words()
+        _HEADER_COL.update({w: c for c, w in pairs})
+        _HEADER_RE = re.compile("|".join(re.escape(w) for _, w in pairs))
+    return _HEADER_RE
+
+
+def header_blocks(idx: FigureIndex) -> list[Block]:
+    """Runs of column-header words with no quantity between them, in text order."""
+    text = idx.text
+    hits = [(m.start(), m.end(), _HEADER_COL[m.group(0)]) for m in _header_re().finditer(text)]
+    blocks: list[Block] = []
+    cur: list[tuple[int, int, str]] = []
+
+    def close() -> None:
+        cols: list[str] = []
+        for _, _, c in cur:
+            if c not in cols:
+                cols.append(c)
+        if len(cols) >= 3:
+            blocks.append(Block(cur[0][0], cur[-1][1], cols))
+
+    for s, e, c in hits:
+        if cur and (s - cur[-1][1] > _HEADER_GAP or _quantity_between(idx, cur[-1][1], s)):
+            close()
+            cur = []
+        cur.append((s, e, c))
+    if cur:
+        close()
+    return blocks
+
+
+def _quantity_between(idx: FigureIndex, a: int, b: int) -> bool:
+    return any(f.kind in ("money", "percent", "count", "score", "plain") for f in idx.between(a, b))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SPLIT = re.compile(r"[^\s|\t]+")
+
+
+def tokens(idx: FigureIndex, a: int, b: int) -> list[Token]:
+    """The cells of ``text[a:b]`` split at spaces, pipes, tabs and line breaks, figures attached."""
+    text = idx.text
+    figs = idx.between(a, b)
+    fstarts = [f.start for f in figs]
+    out: list[Token] = []
+    for m in _SPLIT.finditer(text, a, b):
+        s, e, w = m.start(), m.end(), m.group(0)
+        k = bisect.bisect_left(fstarts, s)
+        inside = [f for f in figs[k:k + 4] if f.start < e]
+        if w in _CMP_TOKENS:
+            out.append(Token(s, e, w, "cmp", cmp=w))
+        elif w.strip("—-－/\\") == "" or w in _DASHES:
+            out.append(Token(s, e, w, "dash"))
+        elif len(inside) == 1 and _covers(w, s, inside[0]):
+            out.append(Token(s, e, w, "fig", inside[0], inside[0].cmp))
+        elif not inside and w in lexicon().units:
+            out.append(Token(s, e, w, "unit"))
+        elif inside and len(_CJK.findall(w)) >= 4:
+            out.append(Token(s, e, w, "label"))
+        elif inside:
+            out.append(Token(s, e, w, "mixed", inside[-1]))
+        elif len(w) <= 3 or w in _VALUE_WORDS:
+            out.append(Token(s, e, w, "value"))
+        else:
+            out.append(Token(s, e, w, "label"))
+    return _merge(out)
+
+
+def _covers(w: str, s: int, f: Figure) -> bool:
+    """The token is the figure with at most a comparator before and a unit or 分 after."""
+    before = w[:f.start - s]
+    after = w[f.end - s:]
+    return (not before or before.strip("≥≧≤≦<>=＞＜═＝约") == "") and len(after) <= 4 and not re.search(r"\d", after)
+
+
+def _merge(toks: list[Token]) -> list[Token]:
+    """A comparator cell joins the figure after it; a unit cell joins the figure before it."""
+    out: list[Token] = []
+    pending_cmp = None
+    for t in toks:
+        if t.kind == "cmp":
+            pending_cmp = t.cmp
+            continue
+        if t.kind == "unit" and out and out[-1].kind == "fig":
+            out[-1].end = t.end
+            continue
+        if pending_cmp and t.kind == "fig":
+            t.cmp = t.cmp or pending_cmp
+        pending_cmp = None
+        out.append(t)
+    return out
+
+
+def read_forms(idx: FigureIndex) -> list[Block]:
+    """Header blocks with the rows that follow each (up to the next block)."""
+    blocks = [b for b in header_blocks(idx) if b.is_exec or b.is_indicator]
+    n = len(idx.text)
+    for i, blk in enumerate(blocks):
+        stop = min(blocks[i + 1].start if i + 1 < len(blocks) else n, blk.end + _BLOCK_REACH)
+        toks = tokens(idx, blk.end, stop)
+        if blk.is_exec:
+            blk.rows += _exec_rows(toks, blk, i)
+        if blk.is_indicator:
+            blk.rows += _indicator_rows(toks, blk, i)
+    return blocks
+
+
+def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
+    """Budget rows: anchored on the execution-rate percent, columns read outwards from it."""
+    cols = blk.cols[:blk.cols.index("rate") + 1] if "rate" in blk.cols else []
+    before_cols = [c for c in cols if c in ("initial", "budget", "executed", "weight")]
+    after_cols = [c for c in blk.cols[blk.cols.index("rate") + 1:] if c == "score"][:1]
+    if not after_cols and "weight" in before_cols:
+        after_cols = ["score"]  # 分值 | 执行率 | 得分: the cell after the rate is its score
+    rows = []
+    label: Token | None = None
+    for i, t in enumerate(toks):
+        if t.kind == "label":
+            label = t
+            continue
+        if t.kind != "fig" or t.figure is None or t.figure.kind != "percent" or label is None:
+            continue
+        if "%" not in t.text:
+            continue
+        vals: list[Token] = []
+        j = i - 1
+        while j >= 0 and len(vals) < len(before_cols) and toks[j].kind in ("fig", "dash"):
+            vals.append(toks[j])
+            j -= 1
+        vals.reverse()
+        cells: dict[str, Token | None] = {c: None for c in before_cols + after_cols}
+        for c, v in zip(before_cols[len(before_cols) - len(vals):], vals, strict=False):
+            cells[c] = v if v.kind == "fig" else None
+        cells["rate"] = t
+        if after_cols and i + 1 < len(toks) and toks[i + 1].kind in ("fig", "dash"):
+            cells["score"] = toks[i + 1] if toks[i + 1].kind == "fig" else None
+        rows.append(FormRow(label.text, (label.start, label.end), cells, bi, "exec_row"))
+        label = None
+    return rows
+
+
+def _indicator_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
+    """Indicator rows: a name cell, then value cells aligned to the header's columns from the right."""
+    cols = [c for c in blk.cols if c in ("target", "actual", "weight", "score")]
+    rows = []
+    i = 0
+    n = len(toks)
+    while i < n:
+        if toks[i].kind != "label":
+            i += 1
+            continue
+        lab = toks[i]
+        j = i + 1
+        vals: list[Token] = []
+        while j < n and toks[j].kind != "label":
+            vals.append(toks[j])
+            j += 1
+        i = j
+        vals = [v for v in vals if v.kind in ("fig", "dash", "value", "mixed")]
+        if len(vals) < len(cols) or len(vals) > len(cols) + 2:
+            continue
+        vals = vals[-len(cols):]
+        cells = {c: (v if v.kind in ("fig", "mixed") else None) for c, v in zip(cols, vals, strict=True)}
+        w, s = cells.get("weight"), cells.get("score")
+        if w is None or s is None or w.kind != "fig" or s.kind != "fig":
+            continue
+        if w.figure is None or s.figure is None or w.figure.kind not in ("plain", "score") \
+                or s.figure.kind not in ("plain", "score"):
+            continue
+        rows.append(FormRow(lab.text, (lab.start, lab.end), cells, bi, "indicator_row"))
+    return rows
+
+
+def find_form_groups(idx: FigureIndex) -> list[FormRow]:
+    """Every form row found in ``idx`` (the blocks are kept on the index for the table-sum checks)."""
+    blocks = read_forms(idx)
+    idx.blocks = blocks  # type: ignore[attr-defined]
+    return [r for b in blocks for r in b.rows]

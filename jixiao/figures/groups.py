@@ -1,0 +1,447 @@
+"""The groups the figures of a text form: totals and their parts, rates and their inputs, counts
+and their lists, the same quantity stated twice, quantity × unit price, sources and uses.
+
+Each finder walks the figures once (or the text once, for openers and list words) and looks only
+inside a bounded window around a figure, so the whole pass stays linear in the document. The
+rows of forms (budget row, indicator rows, score tables) are found by :mod:`jixiao.figures.forms`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from jixiao.figures.index import Figure, FigureIndex
+from jixiao.figures.lexicon import lexicon
+
+_WINDOW = 400  # how far a total is looked for before its opener, and parts after it
+_RATE_WINDOW = 3000  # how far back a rate's inputs are looked for
+_HARD_STOP = set("。！!？?\n")
+
+
+@dataclass
+class SumGroup:
+    """A total and the parts written after it (其中 / 分别为 / 包括 / 含 / 即 / 为, or a table's rows).
+
+    ``exhaustive`` is True when the wording says the parts are the whole (分别为, 即, a 其他 part);
+    ``etc`` when the list ends with 等; ``cut`` when a nested list or a new total ended it early.
+    """
+
+    total: Figure
+    parts: list[Figure]
+    opener: str
+    where: str = "text"  # "text" or "table"
+    exhaustive: bool = False
+    etc: bool = False
+    cut: bool = False
+    kind: str = "sum"
+
+
+@dataclass
+class RateGroup:
+    """A stated rate with the numerator and the candidate denominators named near it."""
+
+    rate: Figure
+    name: str
+    numerator: Figure | None
+    denominators: list[Figure]
+    kind: str = "rate"
+
+
+@dataclass
+class CountGroup:
+    """A stated count and the items listed or enumerated after it."""
+
+    count: Figure
+    items: list[tuple[int, int]]  # spans of the items
+    how: str  # "list" (A、B、C) or "ordinal" (一是…二是…) or "parts" (3个 + 5 listed)
+    etc: bool = False
+    kind: str = "count"
+
+
+@dataclass
+class Repeat:
+    """The same labelled quantity stated more than once with different values."""
+
+    key: str
+    figures: list[Figure]
+    kind: str = "repeat"
+
+
+@dataclass
+class Product:
+    """A quantity, a unit price and the amount they should make (9名 × 0.60万元 = 5.4万元)."""
+
+    quantity: Figure
+    price: Figure
+    amount: Figure
+    kind: str = "product"
+
+
+@dataclass
+class Balance:
+    """A sources total and a uses total of the same funds, with any stated balance (结转结余)."""
+
+    sources: Figure
+    uses: Figure
+    balance: Figure | None = None
+    kind: str = "balance"
+
+
+@dataclass
+class Groups:
+    items: list[Any] = field(default_factory=list)
+
+
+def find_groups(idx: FigureIndex) -> list[Any]:
+    """Every group of ``idx``, narrative and form rows."""
+    from jixiao.figures.forms import find_form_groups
+
+    out: list[Any] = []
+    rows = find_form_groups(idx)
+    in_rows = {t.figure.i for r in rows for t in r.cells.values() if t is not None and t.figure is not None}
+    out += sums(idx, in_rows)
+    out += rates(idx)
+    out += counts(idx)
+    out += repeats(idx)
+    out += products(idx)
+    out += balances(idx)
+    out += rows
+    return out
+
+
+# -- totals and parts ------------------------------------------------------------------------------
+
+def _compatible(a: Figure, b: Figure) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "count":
+        same = {"人": "人", "名": "人", "人次": "人次"}
+        return same.get(a.unit, a.unit) == same.get(b.unit, b.unit)
+    return a.kind in ("money", "count", "measure") and (a.kind != "measure" or a.unit == b.unit)
+
+
+_OPENER_RE = None
+
+
+def _opener_re() -> re.Pattern[str]:
+    global _OPENER_RE
+    if _OPENER_RE is None:
+        words = sorted(lexicon().openers.words, key=len, reverse=True)
+        _OPENER_RE = re.compile("|".join(re.escape(w) for w in words))
+    return _OPENER_RE
+
+
+def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
+    """Narrative breakdowns: the nearest compatible figure before an opener, and the parts after it."""
+    lex = lexicon()
+    text = idx.text
+    out: list[SumGroup] = []
+    figs = idx.figures
+    opener_spans = [(m.start(), m.end(), m.group(0)) for m in _opener_re().finditer(text)]
+    opener_starts = {s: (e, w) for s, e, w in opener_spans}
+    used_totals: set[int] = set()
+    for s, e, word in opener_spans:
+        if word == "为" or word == "分别":
+            # 为 opens a list only right after an amount (124.23万元,为 A 25万元 …)
+            total = _total_right_before(idx, s, tight=True)
+            if total is None or total.kind != "money":
+                continue
+        else:
+            total = _total_right_before(idx, s, tight=False)
+        if total is None or total.i in used_totals or total.table is not None or total.i in skip:
+            continue
+        parts, etc, cut = _parts_after(idx, total, e, opener_starts)
+        if not parts or any(p.i in skip for p in parts):
+            continue
+        if not word.startswith("分别") and any(not _named(p) for p in parts):
+            continue  # a run of bare numbers after 其中 is a form row, not a list of named parts
+        exhaustive = word in lex.exhaustive_openers or any(lex.catch_all.find_in(p.label) for p in parts)
+        used_totals.add(total.i)
+        out.append(SumGroup(total, parts, word, exhaustive=exhaustive and not etc, etc=etc, cut=cut))
+    return out
+
+
+def _total_right_before(idx: FigureIndex, pos: int, *, tight: bool) -> Figure | None:
+    """The figure an opener at ``pos`` refers back to: in its sentence, or ending the sentence before."""
+    text = idx.text
+    k = _last_figure_before(idx, pos)
+    while k is not None:
+        f = idx.figures[k]
+        if pos - f.end > _WINDOW:
+            return None
+        gap = text[f.end:pos]
+        if tight:
+            return f if len(gap.strip(" ,，:：")) == 0 and len(gap) <= 2 else None
+        if "\n" in gap:
+            return None
+        if f.kind in ("money", "count") and not f.approx:
+            # a hard stop between the total and 其中 is allowed once (…1987.08万元。其中…)
+            stops = sum(1 for ch in gap if ch in _HARD_STOP)
+            if stops > 1 or (stops == 1 and gap.strip(" 。")):
+                return None
+            return f
+        if f.kind in ("percent", "date", "ref", "ordinal", "plain"):
+            k = k - 1 if k > 0 else None
+            continue
+        return None
+    return None
+
+
+def _last_figure_before(idx: FigureIndex, pos: int) -> int | None:
+    import bisect
+
+    k = bisect.bisect_left(idx._starts, pos) - 1
+    while k >= 0 and idx.figures[k].end > pos:
+        k -= 1
+    return k if k >= 0 else None
+
+
+def _parts_after(idx: FigureIndex, total: Figure, pos: int,
+                 openers: dict[int, tuple[int, str]]) -> tuple[list[Figure], bool, bool]:
+    """Compatible figures after an opener, up to the end of the sentence, a new total or a nested list."""
+    import bisect
+
+    lex = lexicon()
+    text = idx.text
+    k = bisect.bisect_left(idx._starts, pos)
+    parts: list[Figure] = []
+    etc = cut = False
+    depth0 = idx.figures[k].paren if k < len(idx.figures) else 0
+    limit = pos + _WINDOW
+    last_end = pos
+    while k < len(idx.figures):
+        f = idx.figures[k]
+        if f.start > limit:
+            cut = True
+            break
+        gap = text[last_end:f.start]
+        if any(ch in _HARD_STOP for ch in gap):
+            break
+        if parts and _opener_in(gap, openers, last_end):
+            cut = True  # a nested list: the outer one stops here
+            break
+        if f.paren > depth0 or f.table is not None:
+            k += 1
+            continue
+        if _compatible(total, f) and not f.approx:
+            after = text[f.end:f.end + 3]
+            if parts and lex.total_words.find_in(f.label or "") and not lex.catch_all.find_in(f.label or ""):
+                cut = True
+                break
+            nxt = after.lstrip(" ,，:：")
+            if parts and nxt.startswith(("为", "其中", "包括", "分别")):
+                cut = True  # this figure opens a list of its own: a new total
+                break
+            parts.append(f)
+            last_end = f.end
+        elif f.kind in ("money", "count") and parts and f.kind != total.kind:
+            last_end = f.end
+        k += 1
+    if parts:
+        tail = text[parts[-1].end:parts[-1].end + 4]
+        etc = bool(lex.etcetera.at(tail.lstrip(" )）"), 0))
+    return parts, etc, cut
+
+
+def _named(f: Figure) -> bool:
+    return len(re.findall(r"[\u4e00-\u9fff]", f.label)) >= 2
+
+
+def _opener_in(gap: str, openers: dict[int, tuple[int, str]], base: int) -> bool:
+    for i in range(len(gap)):
+        hit = openers.get(base + i)
+        if hit and hit[1] in ("其中", "包括", "包含", "含"):
+            return True
+    return False
+
+
+# -- rates ------------------------------------------------------------------------------------------
+
+def rates(idx: FigureIndex) -> list[RateGroup]:
+    """Stated rates with the money figures whose labels name their numerator and denominator."""
+    lex = lexicon()
+    out = []
+    money = [f for f in idx.figures if f.kind == "money" and f.table is None]
+    mstarts = [f.start for f in money]
+    import bisect
+
+    for f in idx.figures:
+        if f.kind != "percent" or f.table is not None or f.cmp:
+            continue
+        name = lex.rate_names.find_in(f.label[-12:]) if f.label else None
+        if not name:
+            continue
+        rw = next(r for r in lex.rates if name in r.names)
+        a = bisect.bisect_left(mstarts, f.start - _RATE_WINDOW)
+        b = bisect.bisect_left(mstarts, f.start)
+        before = money[a:b]
+        if not before:
+            continue
+        num = None
+        line_start = idx.text.rfind("\n", 0, f.start) + 1
+        for m in reversed(before):
+            if m.start < line_start:
+                break
+            if rw.num.find_in(m.label) or (m is before[-1] and not rw.num.words):
+                num = m
+                break
+        if num is None:
+            continue
+        dens = [m for m in reversed(before) if m is not num and m.start < num.start + _RATE_WINDOW
+                and _den_like(m, rw) and m.value >= num.value * Decimal("0.2")]
+        if dens:
+            out.append(RateGroup(f, name, num, dens[:4]))
+    return out
+
+
+def _den_like(m: Figure, rw: Any) -> bool:
+    if not m.label:
+        return False
+    has_den = bool(rw.den.find_in(m.label))
+    has_num = bool(rw.num.find_in(m.label))
+    return has_den and (not has_num or "预算" in m.label)
+
+
+# -- counts -----------------------------------------------------------------------------------------
+
+_LIST_END = set("。；;\n")
+
+
+def counts(idx: FigureIndex) -> list[CountGroup]:
+    """A count followed by the list of what it counts (10个单位，分别为A、B…), or by 一是…二是…."""
+    lex = lexicon()
+    text = idx.text
+    out = []
+    for f in idx.figures:
+        if f.kind != "count" or f.approx or f.table is not None or f.value < 2 or f.value > 40:
+            continue
+        j = f.end
+        # the counted noun, then an opener of the list
+        k = j
+        while k < len(text) and k - j < 12 and text[k] not in "，,：:。；;\n（(":
+            k += 1
+        if k >= len(text):
+            continue
+        rest = text[k:k + 6]
+        opener = None
+        if rest[:1] in "：:":
+            opener = rest[:1]
+        else:
+            r = rest.lstrip("，, ")
+            w = lex.list_openers.at(r, 0)
+            if w in ("分别为", "分别是", "包括", "即"):
+                opener = w
+        if not opener:
+            continue
+        start = text.find(opener, k) + len(opener)
+        end = start
+        while end < len(text) and end - start < _WINDOW and text[end] not in _LIST_END:
+            end += 1
+        body = text[start:end]
+        items = _list_items(body, start)
+        if len(items) < 2 or any(idx.between(a, b) for a, b in items[:1] if False):
+            continue
+        etc = body.rstrip(" 。").endswith(("等", "等等")) or "等" in body[-4:]
+        out.append(CountGroup(f, items, "list", etc=etc))
+    return out
+
+
+def _list_items(body: str, base: int) -> list[tuple[int, int]]:
+    """The items of an enumeration separated by 、 (or ，/, when no 、 is used)."""
+    sep = "、" if "、" in body else None
+    if sep is None:
+        return []
+    items = []
+    a = 0
+    for i, ch in enumerate(body + sep):
+        if ch == sep:
+            s, e = a, i
+            while s < e and body[s] in " ":
+                s += 1
+            if e > s:
+                items.append((base + s, base + e))
+            a = i + 1
+    return items
+
+
+# -- the same quantity stated twice -----------------------------------------------------------------
+
+_GENERIC = {"资金", "预算", "金额", "支出", "收入", "项目", "合计", "总计", "小计", "总额", "经费", "费用", "万元", "元",
+            "得分", "分值", "预算数", "执行数", "决算数", "年初预算数", "全年预算数", "全年执行数", "其他资金", "其中",
+            "当年财政拨款", "上年结转资金", "年度资金总额", "本年", "资金总额", "财政拨款", "人员经费", "公用经费",
+            "基本支出", "项目支出", "年初预算", "调整预算", "全年预算", "执行", "其他", "补助", "投资"}
+
+
+def _key(label: str) -> str:
+    lex = lexicon()
+    s = re.sub(r"[\s()（）【】\[\]“”\"'《》·,，.、]", "", label)
+    s = re.sub(r"^\d{4}年(度)?", "", s)
+    changed = True
+    while changed and s:
+        changed = False
+        w = lex.label_head.at(s, 0)
+        if w and len(w) < len(s):
+            s = s[len(w):]
+            changed = True
+    return s
+
+
+def repeats(idx: FigureIndex) -> list[Repeat]:
+    """Narrative amounts whose distinctive labels are written again with another value."""
+    by: dict[str, list[Figure]] = {}
+    for f in idx.figures:
+        if f.kind != "money" or f.table is not None or f.approx or f.paren:
+            continue
+        key = _key(f.label)
+        if len(key) < 4 or key in _GENERIC or not re.search(r"[\u4e00-\u9fff]{3}", key):
+            continue
+        if re.search(r"\d|同比|上年|较|增加|减少|增长|下降|每|均|标准|超|节约|结余|结转|剩余|累计|首批|第", f.label):
+            continue
+        by.setdefault(key, []).append(f)
+    out = []
+    for key, fs in by.items():
+        if len({f.value for f in fs}) > 1 and len(fs) <= 4:
+            out.append(Repeat(key, fs))
+    return out
+
+
+# -- quantity × unit price --------------------------------------------------------------------------
+
+def products(idx: FigureIndex) -> list[Product]:
+    """9名学生，每人0.60万元，共6.46万元: a count, a unit price and an amount in one sentence."""
+    lex = lexicon()
+    out = []
+    figs = idx.figures
+    for i, price in enumerate(figs):
+        if price.kind != "money" or price.table is not None or not lex.unit_price.find_in(price.label[-6:]):
+            continue
+        sent = price.sentence
+        qty = next((f for f in reversed(figs[max(0, i - 4):i]) if f.sentence == sent and f.kind == "count"
+                    and not f.approx), None)
+        amount = next((f for f in figs[i + 1:i + 4] if f.sentence == sent and f.kind == "money"
+                       and lex.total_words.find_in(f.label or "")), None)
+        if qty is not None and amount is not None and not price.approx and not amount.approx:
+            out.append(Product(qty, price, amount))
+    return out
+
+
+# -- sources and uses -------------------------------------------------------------------------------
+
+def balances(idx: FigureIndex) -> list[Balance]:
+    """A sources total (按收入性质分, 收入合计) and a uses total (按支出性质分, 支出合计) stated near each other."""
+    lex = lexicon()
+    out = []
+    src = [f for f in idx.figures if f.kind in ("money", "plain") and f.label and lex.sources.find_in(f.label)
+           and not f.approx]
+    for s in src:
+        use = next((f for f in idx.figures[s.i + 1:s.i + 12] if f.label and lex.uses.find_in(f.label)
+                    and f.kind == s.kind and f.start - s.end < 600), None)
+        if use is None:
+            continue
+        bal = next((f for f in idx.figures[use.i + 1:use.i + 8] if f.label and lex.balance.find_in(f.label)
+                    and f.kind == s.kind and f.start - use.end < 300), None)
+        out.append(Balance(s, use, bal))
+    return out
