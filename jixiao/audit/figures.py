@@ -92,15 +92,34 @@ def sum_verdict(total: Figure, parts: list[Figure], *, exhaustive: bool, counts:
     A list that may leave parts out and falls short: warning."""
     s = sum((p.value for p in parts), Decimal(0))
     diff = s - total.value
-    t = tol(total, exact_integers=counts) + sum((tol(p, exact_integers=counts) for p in parts), Decimal(0))
+    t = tol(total, exact_integers=counts) + sum((_part_tol(p, total, counts) for p in parts), Decimal(0))
     if abs(diff) <= t:
         return None, s, diff, t
-    coarse = max(unit_of(f) for f in (total, *parts))
+    coarse = max(unit_of(total), *(2 * _part_tol(p, total, counts) for p in parts))
     if abs(diff) <= t + coarse and not counts:
         return "info", s, diff, t
     if diff > 0 or exhaustive:
         return "error", s, diff, t
     return "warning", s, diff, t
+
+
+def _part_tol(p: Figure, total: Figure, counts: bool) -> Decimal:
+    """A part written with fewer decimals than its total is taken as exact to the total's precision
+    (10万元 + 250万元 against 260.3万元: the writer would have written 250.3)."""
+    if p.written == 0 or (counts and p.decimals == 0):
+        return Decimal(0)
+    if p.decimals < total.decimals and scale(p) == scale(total):
+        return Decimal(1).scaleb(-total.decimals) * scale(total) / 2
+    return tol(p)
+
+
+def _one_dimension(parts: list[Figure]) -> bool:
+    """Counted parts that name the same thing (二级项目8个 … 二级项目8个) partition their total."""
+    labels = [p.label for p in parts]
+    if any(len(x) < 2 for x in labels):
+        return False
+    tail = labels[0][-2:]
+    return all(x.endswith(tail) for x in labels)
 
 
 @rule("JX401", "“其中/分别为/包括”所列分项之和 = 总数", severity="error",
@@ -125,6 +144,8 @@ def narrative_sums(ctx: Context) -> Iterator[Finding]:
             continue
         if sev == "warning" and (g.cut or len(g.parts) < 2):
             continue
+        if counts and sev == "error" and diff > 0 and not _one_dimension(g.parts):
+            sev = "warning"  # 750人，其中党员419人、45岁以下587人: overlapping attributes, not a partition
         terms = " + ".join(show(p) for p in g.parts)
         what = g.total.label or "总数"
         note = {"info": "（相差在末位数字的舍入范围内）",
@@ -147,7 +168,8 @@ def _rate_working(num: Figure, den: Figure) -> tuple[Decimal, Decimal, Decimal]:
     return exact, lo, hi
 
 
-def rate_verdict(rate: Figure, num: Figure, dens: list[Figure]) -> tuple[str | None, Figure, Decimal, Figure | None]:
+def rate_verdict(rate: Figure, num: Figure, dens: list[Figure], cutoff: Decimal | None = Decimal(10)
+                 ) -> tuple[str | None, Figure, Decimal, Figure | None]:
     """(severity, first denominator, its rate, the denominator that reproduces the stated rate).
 
     The nearest denominator reproduces it: None. Only when truncated: info. Another one does:
@@ -174,7 +196,7 @@ def rate_verdict(rate: Figure, num: Figure, dens: list[Figure]) -> tuple[str | N
     other = next((r for r in results[1:] if r[2] or r[3]), None)
     if other is not None:
         return "warning", d0, e0, other[0]
-    if abs(e0 - st) < 10:
+    if cutoff is None or abs(e0 - st) < cutoff:
         return "error", d0, e0, None
     return None, d0, e0, None
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from jixiao.model import Finding
 
-FAMILIES = {"1": "arithmetic", "2": "logic", "3": "quality"}
+FAMILIES = {"1": "arithmetic", "2": "logic", "3": "quality", "4": "figures"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ REGISTRY: dict[str, Rule] = {}
 
 
 def rule(code: str, title: str, *, severity: str, source: str, needs_doc: bool = False):
-    """Register a check under ``code`` (``JX1xx`` arithmetic, ``JX2xx`` logic, ``JX3xx`` quality)."""
+    """Register a check under ``code`` (``JX1xx`` arithmetic, ``JX2xx`` logic, ``JX3xx`` quality, ``JX4xx`` figures)."""
 
     def deco(func: Callable[..., Iterable[Finding]]):
         if code in REGISTRY:

@@ -14,7 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from jixiao.figures.index import Figure, FigureIndex
+from jixiao.figures.index import _CMP, Figure, FigureIndex
 from jixiao.figures.lexicon import lexicon
 
 _COLS = ("initial", "budget", "executed", "weight", "rate", "score", "target", "actual", "reason")
@@ -134,7 +134,7 @@ def tokens(idx: FigureIndex, a: int, b: int) -> list[Token]:
         k = bisect.bisect_left(fstarts, s)
         inside = [f for f in figs[k:k + 4] if f.start < e]
         if w in _CMP_TOKENS:
-            out.append(Token(s, e, w, "cmp", cmp=w))
+            out.append(Token(s, e, w, "cmp", cmp=_CMP.get(w, w)))
         elif w.strip("—-－/\\") == "" or w in _DASHES:
             out.append(Token(s, e, w, "dash"))
         elif len(inside) == 1 and _covers(w, s, inside[0]):

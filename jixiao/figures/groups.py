@@ -158,6 +158,9 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
             continue
         if not word.startswith("分别") and any(not _named(p) for p in parts):
             continue  # a run of bare numbers after 其中 is a form row, not a list of named parts
+        prefix = _matching_prefix(total, parts)
+        if prefix is not None and prefix < len(parts):
+            parts, cut, etc = parts[:prefix], True, False  # the list goes on past its total: those were the parts
         exhaustive = word in lex.exhaustive_openers or any(lex.catch_all.find_in(p.label) for p in parts)
         used_totals.add(total.i)
         out.append(SumGroup(total, parts, word, exhaustive=exhaustive and not etc, etc=etc, cut=cut))
@@ -175,12 +178,12 @@ def _total_right_before(idx: FigureIndex, pos: int, *, tight: bool) -> Figure | 
         gap = text[f.end:pos]
         if tight:
             return f if len(gap.strip(" ,，:：")) == 0 and len(gap) <= 2 else None
-        if "\n" in gap:
+        if "\n" in gap or "；" in gap or ";" in gap or len(gap) > 16:
             return None
         if f.kind in ("money", "count") and not f.approx:
-            # a hard stop between the total and 其中 is allowed once (…1987.08万元。其中…)
-            stops = sum(1 for ch in gap if ch in _HARD_STOP)
-            if stops > 1 or (stops == 1 and gap.strip(" 。")):
+            # a hard stop between the total and 其中 only right before it (…1987.08万元。其中…)
+            stops = [i for i, ch in enumerate(gap) if ch in _HARD_STOP]
+            if stops and (len(stops) > 1 or gap[stops[0] + 1:].strip()):
                 return None
             return f
         if f.kind in ("percent", "date", "ref", "ordinal", "plain"):
@@ -218,7 +221,7 @@ def _parts_after(idx: FigureIndex, total: Figure, pos: int,
             cut = True
             break
         gap = text[last_end:f.start]
-        if any(ch in _HARD_STOP for ch in gap):
+        if any(ch in _HARD_STOP for ch in gap) or (not parts and any(ch in "；;" for ch in gap)):
             break
         if parts and _opener_in(gap, openers, last_end):
             cut = True  # a nested list: the outer one stops here
@@ -244,6 +247,27 @@ def _parts_after(idx: FigureIndex, total: Figure, pos: int,
         tail = text[parts[-1].end:parts[-1].end + 4]
         etc = bool(lex.etcetera.at(tail.lstrip(" )）"), 0))
     return parts, etc, cut
+
+
+def _matching_prefix(total: Figure, parts: list[Figure]) -> int | None:
+    """The length of the shortest run of leading parts that adds up to the total (within half units)."""
+    acc = Decimal(0)
+    t = _half(total)
+    for k, p in enumerate(parts, start=1):
+        acc += p.value
+        t += _half(p)
+        if abs(acc - total.value) <= t:
+            return k
+        if acc > total.value + t:
+            return None
+    return None
+
+
+def _half(f: Figure) -> Decimal:
+    if f.written == 0:
+        return Decimal(0)
+    sc = lexicon().money.get(f.unit, Decimal(1)) if f.kind == "money" else Decimal(1)
+    return Decimal(5).scaleb(-(f.decimals + 1)) * sc
 
 
 def _named(f: Figure) -> bool:
@@ -350,14 +374,19 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
 
 
 def _list_items(body: str, base: int) -> list[tuple[int, int]]:
-    """The items of an enumeration separated by 、 (or ，/, when no 、 is used)."""
+    """The items of an enumeration separated by 、 (a 、 inside brackets belongs to its item)."""
     sep = "、" if "、" in body else None
     if sep is None:
         return []
     items = []
     a = 0
+    depth = 0
     for i, ch in enumerate(body + sep):
-        if ch == sep:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+        if ch == sep and depth == 0:
             s, e = a, i
             while s < e and body[s] in " ":
                 s += 1
@@ -389,6 +418,22 @@ def _key(label: str) -> str:
     return s
 
 
+def _distinctive(key: str) -> str:
+    """The CJK characters of a label that are not generic budget words (中央级资金转移支付 → 中央级转移)."""
+    gw = lexicon().generic_words
+    out = []
+    i = 0
+    while i < len(key):
+        w = gw.at(key, i)
+        if w:
+            i += len(w)
+            continue
+        if "\u4e00" <= key[i] <= "\u9fff":
+            out.append(key[i])
+        i += 1
+    return "".join(out)
+
+
 def repeats(idx: FigureIndex) -> list[Repeat]:
     """Narrative amounts whose distinctive labels are written again with another value."""
     by: dict[str, list[Figure]] = {}
@@ -396,7 +441,7 @@ def repeats(idx: FigureIndex) -> list[Repeat]:
         if f.kind != "money" or f.table is not None or f.approx or f.paren:
             continue
         key = _key(f.label)
-        if len(key) < 4 or key in _GENERIC or not re.search(r"[\u4e00-\u9fff]{3}", key):
+        if len(key) < 4 or key in _GENERIC or len(_distinctive(key)) < 2:
             continue
         if re.search(r"\d|同比|上年|较|增加|减少|增长|下降|每|均|标准|超|节约|结余|结转|剩余|累计|首批|第", f.label):
             continue

@@ -281,7 +281,13 @@ def _label(text: str, start: int, floor: int, lex: Any) -> tuple[str, int]:
     i = j
     while i > floor and text[i - 1] not in _LABEL_STOP and not text[i - 1].isdigit() and text[i - 1] != "%":
         i -= 1
-    if i == j and i > 0 and text[i - 1] in ":：" :  # 按支出性质分:1925.67 — the label stands before the colon
+    if i == j and i > 0 and text[i - 1] in ")）":  # 资金(皖财农〔2022〕1115号)21.24 — the name is before the brackets
+        k = text.rfind("(" if text[i - 1] == ")" else "（", max(0, i - _LABEL_MAX), i - 1)
+        if k > 0:
+            j = i = k
+            while i > max(0, k - _LABEL_MAX) and text[i - 1] not in _LABEL_STOP and not text[i - 1].isdigit():
+                i -= 1
+    if i == j and i > 0 and text[i - 1] in ":：":  # 按支出性质分:1925.67 — the label stands before the colon
         k = i - 1
         i = k
         while i > max(0, k - _LABEL_MAX) and text[i - 1] not in _LABEL_STOP and not text[i - 1].isdigit():

@@ -1,0 +1,218 @@
+"""The auditor on the real corpus: labelled inconsistencies found, unlabelled errors, planted errors.
+
+    python bench/audit.py --real ../shared/corpus            # all of it (held-out files: numbers only)
+
+Part 1 runs ``jixiao check`` over every ``real/rNNN.txt`` and the seeds and matches the findings
+against the labels' ``inconsistencies``: a label without a ``rounding:`` / ``definition:`` prefix
+is found when a finding at warning or above names its figures (the stated value and the other
+side of the comparison, as numbers of the finding's stated / recomputed / arithmetic text and of
+the label's stated / recomputed / arithmetic text). An error-level finding that matches no label
+is an unlabelled error. For the held-out third only codes and counts are printed.
+
+Part 2 plants errors in memory in every real text (never written anywhere): one figure of a sum
+that checks out, of a rate that reproduces from its inputs, of a count that matches its list, and
+one of two equal statements of a total, changed by a few units of its last digit; recall per kind
+and the errors found on the unmutated texts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections import Counter, defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+from jixiao.audit import check
+from jixiao.extract import extract
+from jixiao.figures import build_index
+from jixiao.ingest import read_bytes
+
+#: The held-out third of real/: never printed, only counted.
+HELD_OUT = {f"r{n:03d}" for n in (5, 7, 9, 11, 12, 18, 19, 20, 22, 25, 30, 32, 35, 36, 39, 40, 42, 43, 51, 53, 54,
+                                  67, 68, 72, 73)}
+_RANK = {"error": 0, "warning": 1, "info": 2}
+_NUM = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _nums(*texts) -> set[Decimal]:
+    out: set[Decimal] = set()
+    for t in texts:
+        if t is None:
+            continue
+        for m in _NUM.finditer(str(t).replace(",", "")):
+            d = Decimal(m.group(0))
+            out.add(d.normalize())
+            out.add((d / 10000).normalize())  # a figure the label converted from 元 to 万元
+    return out
+
+
+def _first(text) -> Decimal | None:
+    if text is None:
+        return None
+    m = _NUM.search(str(text).replace(",", ""))
+    return Decimal(m.group(0)).normalize() if m else None
+
+
+def matches(f, label: dict) -> bool:
+    """A finding names a labelled inconsistency: its stated figure and its other side are the label's."""
+    lab = _nums(label.get("stated"), label.get("recomputed"), label.get("arithmetic"))
+    st = _first(f.stated)
+    if st is None or not ({st, (st / 10000).normalize()} & lab):
+        return False
+    other = _nums(f.recomputed, f.arithmetic, *(e.text for e in f.related)) - {st}
+    return bool(other & lab)
+
+
+def analyse_text(name: str, text: str):
+    doc = read_bytes(text.encode("utf-8"), f"{name}.txt")
+    ev = extract(doc)
+    idx = build_index(doc)
+    return check(ev, doc, index=idx), idx
+
+
+def labelled(corpus: Path, show: bool = True) -> dict:
+    """Part 1: recall of labelled inconsistencies and unlabelled errors over real/ and the seeds."""
+    files = sorted((corpus / "real").glob("r*.txt")) + sorted(corpus.glob("[0-9]*.txt"))
+    res = {"targets": 0, "found": 0, "found_error": 0, "unlabelled": 0, "docs": 0, "held_targets": 0,
+           "held_found": 0, "held_unlabelled": 0, "held_docs": 0, "seed_unlabelled": 0}
+    held_codes: Counter = Counter()
+    lines: list[str] = []
+    t0 = time.process_time()
+    for p in files:
+        name = p.stem
+        held = name in HELD_OUT
+        seed = p.parent == corpus
+        labels = json.loads(p.with_suffix(".expected.json").read_text("utf-8")).get("inconsistencies", [])
+        findings, _ = analyse_text(name, p.read_text("utf-8"))
+        targets = [lb for lb in labels if not lb["what"].startswith(("rounding:", "definition:"))]
+        for lb in targets:
+            hit = [f for f in findings if _RANK[f.severity] <= 1 and matches(f, lb)]
+            res["targets"] += 1
+            res["found"] += bool(hit)
+            res["found_error"] += any(f.severity == "error" for f in hit)
+            if held:
+                res["held_targets"] += 1
+                res["held_found"] += bool(hit)
+            elif show and not hit:
+                lines.append(f"  MISSED {name}: {lb['what'][:90]}")
+        errors = [f for f in findings if f.severity == "error" and not any(matches(f, lb) for lb in targets)]
+        res["unlabelled"] += len(errors)
+        res["docs"] += 1
+        if seed:
+            res["seed_unlabelled"] += len(errors)
+        if held:
+            res["held_unlabelled"] += len(errors)
+            res["held_docs"] += 1
+            held_codes.update(f.code for f in errors)
+        elif show:
+            for f in errors:
+                lines.append(f"  UNLABELLED {name}:{f.evidence.line if f.evidence else '?'} {f.code} {f.message[:110]}")
+    res["cpu"] = time.process_time() - t0
+    res["held_codes"] = dict(held_codes)
+    res["lines"] = lines
+    return res
+
+
+# -- planted errors -------------------------------------------------------------------------------------
+
+def _bump(raw: str, rng: random.Random) -> str:
+    """The same figure a few units of its last digit off (never to zero, same written precision)."""
+    dec = len(raw.partition(".")[2])
+    v = Decimal(raw.replace(",", ""))
+    step = Decimal(1).scaleb(-dec)
+    k = rng.choice([-7, -5, -4, -3, 3, 4, 5, 7])
+    if v + k * step <= 0:
+        k = abs(k)
+    return f"{v + k * step:.{dec}f}"
+
+
+def plant_sites(idx) -> dict[str, list[tuple[int, int, str]]]:
+    """Figures whose change a reader would catch: (start, end, raw) per kind."""
+    from jixiao.audit.figures import rate_verdict, sum_verdict
+
+    out: dict[str, list] = defaultdict(list)
+    for g in idx.groups:
+        if g.kind == "sum" and g.where == "text" and len(g.parts) >= 2 and not g.etc:
+            sev, *_ = sum_verdict(g.total, g.parts, exhaustive=False, counts=g.total.kind == "count")
+            if sev is None:
+                out["sum"].append(g.parts[0])
+        elif g.kind == "rate" and g.rate.decimals <= 2:
+            sev, d0, _e, _m = rate_verdict(g.rate, g.numerator, g.denominators)
+            if sev is None:
+                out["rate"].append(g.rate)
+        elif g.kind == "count" and len(g.items) == int(g.count.value) and not g.etc:
+            out["count"].append(g.count)
+        elif g.kind == "exec_row" and g.fig("rate") is not None and g.fig("executed") is not None \
+                and g.fig("budget") is not None and g.fig("budget").value > 0:
+            sev, *_ = rate_verdict(g.fig("rate"), g.fig("executed"), [g.fig("budget")], cutoff=None)
+            if sev is None:
+                out["rate"].append(g.fig("rate"))
+    seen: dict[tuple, list] = defaultdict(list)
+    for f in idx.figures:
+        if f.kind == "money" and f.table is None and f.value >= 1 and len(f.label) >= 4:
+            seen[(f.label, f.value)].append(f)
+    for fs in seen.values():
+        if len(fs) >= 2:
+            out["repeat"].append(fs[-1])
+    return out
+
+
+def planted(corpus: Path, seed: int = 0) -> dict:
+    """Part 2: one planted change per site, each in its own copy of the text."""
+    rng = random.Random(seed)
+    per_kind: Counter = Counter()
+    found: Counter = Counter()
+    false_clean = Counter()
+    clean_docs = 0
+    missed: dict[str, str] = {}
+    for p in sorted((corpus / "real").glob("r*.txt")):
+        text = p.read_text("utf-8")
+        base, idx = analyse_text(p.stem, text)
+        clean_docs += 1
+        labels = json.loads(p.with_suffix(".expected.json").read_text("utf-8")).get("inconsistencies", [])
+        false_clean.update(f.code for f in base if f.severity == "error"
+                           and not any(matches(f, lb) for lb in labels))
+        before = {(f.code, f.evidence.start if f.evidence else -1) for f in base if f.severity == "error"}
+        for kind, figs in plant_sites(idx).items():
+            for f in figs[:3]:
+                raw = idx.text[f.start:f.start + len(f.raw)]
+                new = _bump(raw, rng)
+                mutated = text[:f.start] + new + text[f.start + len(raw):]
+                shift = len(new) - len(raw)
+                fs, _ = analyse_text(p.stem, mutated)
+                per_kind[kind] += 1
+                hit = any(f2.severity == "error" and (f2.code, f2.evidence.start if f2.evidence else -1) not in before
+                          and any(e.start <= f.start + max(shift, 0) and f.start < e.end + max(shift, 0)
+                                  for e in (f2.evidence, *f2.related) if e is not None) for f2 in fs)
+                found[kind] += hit
+                if not hit and p.stem not in HELD_OUT:
+                    missed.setdefault(kind, f"{p.stem}: {raw} → {new} …{idx.context(f)}…")
+    return {"per_kind": dict(per_kind), "found": dict(found), "false_clean": dict(false_clean),
+            "clean_docs": clean_docs, "missed": missed}
+
+
+def report(corpus: Path, seed: int = 0) -> int:
+    r = labelled(corpus)
+    print(f"real corpus + seeds: {r['docs']} documents ({r['held_docs']} held out), CPU {r['cpu']:.1f} s "
+          f"({r['docs'] / max(r['cpu'], 1e-9):.0f} documents/s for extract + index + check)")
+    print(f"labelled inconsistencies (no rounding:/definition: prefix): found {r['found']}/{r['targets']} "
+          f"= {r['found'] / max(r['targets'], 1):.2f} (as error: {r['found_error']}); "
+          f"held-out: {r['held_found']}/{r['held_targets']}")
+    print(f"error findings matching no label: {r['unlabelled']} on {r['docs']} documents "
+          f"(seeds {r['seed_unlabelled']}; held-out {r['held_unlabelled']}: {r['held_codes'] or '-'})")
+    for line in r["lines"]:
+        print(line)
+    m = planted(corpus, seed)
+    print("planted errors in real texts (one change per site, in memory):")
+    print(f"{'kind':<10}{'planted':>8}{'found':>8}{'recall':>9}")
+    for kind in sorted(m["per_kind"]):
+        n, k = m["per_kind"][kind], m["found"].get(kind, 0)
+        print(f"{kind:<10}{n:>8}{k:>8}{k / n:>9.1%}")
+    fc = ", ".join(f"{c}×{n}" for c, n in sorted(m["false_clean"].items())) or "none"
+    print(f"errors on the {m['clean_docs']} unmutated real texts matching no label: {fc}")
+    for kind, ex in m["missed"].items():
+        print(f"  missed {kind}: {ex}")
+    return 0
