@@ -118,46 +118,68 @@ def labelled(corpus: Path, show: bool = True) -> dict:
 
 # -- planted errors -------------------------------------------------------------------------------------
 
-def _bump(raw: str, rng: random.Random) -> str:
-    """The same figure a few units of its last digit off (never to zero, same written precision)."""
+def _bump(raw: str, rng: random.Random, up: bool | None = None, min_step: Decimal = Decimal(0)) -> str:
+    """The same figure a few units of its last digit off (same written precision); ``up`` forces the
+    direction (a part raised above its total, a count above its list), ``min_step`` the least change."""
     dec = len(raw.partition(".")[2])
     v = Decimal(raw.replace(",", ""))
     step = Decimal(1).scaleb(-dec)
-    k = rng.choice([-7, -5, -4, -3, 3, 4, 5, 7])
-    if v + k * step <= 0:
-        k = abs(k)
-    return f"{v + k * step:.{dec}f}"
+    k = rng.choice([3, 4, 5, 7])
+    if up is False or (up is None and rng.random() < 0.5 and v - k * step > 0):
+        k = -k
+    delta = k * step
+    if abs(delta) < min_step:
+        delta = (min_step // step + 1) * step * (1 if k > 0 else -1)
+    if v + delta <= 0:
+        delta = abs(delta)
+    return f"{v + delta:.{dec}f}"
 
 
-def plant_sites(idx) -> dict[str, list[tuple[int, int, str]]]:
-    """Figures whose change a reader would catch: (start, end, raw) per kind."""
-    from jixiao.audit.figures import rate_verdict, sum_verdict
+def plant_sites(idx) -> dict[str, list[tuple]]:
+    """(figure, direction, least change) per kind: figures whose change a careful reader catches.
+
+    A part of a sum that checks out is raised above what its total allows (parts exceeding a total
+    are an error; parts falling short may be a non-exhaustive list, a warning); a stated rate that
+    reproduces from its inputs moves out of their rounding interval; a count that matches its list
+    is raised (a list shorter than its count); one of two equal statements of a labelled amount moves.
+    """
+    from jixiao.audit.figures import _rate_working, rate_verdict, sum_verdict, tol
 
     out: dict[str, list] = defaultdict(list)
+
+    def rate_site(rate, num, den) -> None:
+        sev, *_ = rate_verdict(rate, num, [den], cutoff=None)
+        if sev is None:
+            _e, lo, hi = _rate_working(num, den)
+            out["rate"].append((rate, None, (hi - lo) + 2 * tol(rate)))
+
     for g in idx.groups:
         if g.kind == "sum" and g.where == "text" and len(g.parts) >= 2 and not g.etc:
-            sev, *_ = sum_verdict(g.total, g.parts, exhaustive=False, counts=g.total.kind == "count")
+            sev, _s, _d, t = sum_verdict(g.total, g.parts, exhaustive=False, counts=g.total.kind == "count")
             if sev is None:
-                out["sum"].append(g.parts[0])
+                p = g.parts[0]
+                out["sum"].append((p, True, (2 * t + tol(p) * 4) / (1 if p.kind != "money" else _scale(p))))
         elif g.kind == "rate" and g.rate.decimals <= 2:
-            sev, d0, _e, _m = rate_verdict(g.rate, g.numerator, g.denominators)
-            if sev is None:
-                out["rate"].append(g.rate)
+            rate_site(g.rate, g.numerator, g.denominators[0])
         elif g.kind == "count" and len(g.items) == int(g.count.value) and not g.etc:
-            out["count"].append(g.count)
+            out["count"].append((g.count, True, Decimal(0)))
         elif g.kind == "exec_row" and g.fig("rate") is not None and g.fig("executed") is not None \
                 and g.fig("budget") is not None and g.fig("budget").value > 0:
-            sev, *_ = rate_verdict(g.fig("rate"), g.fig("executed"), [g.fig("budget")], cutoff=None)
-            if sev is None:
-                out["rate"].append(g.fig("rate"))
+            rate_site(g.fig("rate"), g.fig("executed"), g.fig("budget"))
     seen: dict[tuple, list] = defaultdict(list)
     for f in idx.figures:
         if f.kind == "money" and f.table is None and f.value >= 1 and len(f.label) >= 4:
             seen[(f.label, f.value)].append(f)
     for fs in seen.values():
         if len(fs) >= 2:
-            out["repeat"].append(fs[-1])
+            out["repeat"].append((fs[-1], None, 4 * tol(fs[-1]) / _scale(fs[-1])))
     return out
+
+
+def _scale(f) -> Decimal:
+    from jixiao.audit.figures import scale
+
+    return scale(f)
 
 
 def planted(corpus: Path, seed: int = 0) -> dict:
@@ -176,10 +198,10 @@ def planted(corpus: Path, seed: int = 0) -> dict:
         false_clean.update(f.code for f in base if f.severity == "error"
                            and not any(matches(f, lb) for lb in labels))
         before = {(f.code, f.evidence.start if f.evidence else -1) for f in base if f.severity == "error"}
-        for kind, figs in plant_sites(idx).items():
-            for f in figs[:3]:
+        for kind, sites in plant_sites(idx).items():
+            for f, up, least in sites[:3]:
                 raw = idx.text[f.start:f.start + len(f.raw)]
-                new = _bump(raw, rng)
+                new = _bump(raw, rng, up, least)
                 mutated = text[:f.start] + new + text[f.start + len(raw):]
                 shift = len(new) - len(raw)
                 fs, _ = analyse_text(p.stem, mutated)

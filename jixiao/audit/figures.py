@@ -113,6 +113,27 @@ def _part_tol(p: Figure, total: Figure, counts: bool) -> Decimal:
     return tol(p)
 
 
+def _sum_stated_nearby(idx: FigureIndex, g: Any, s: Decimal) -> bool:
+    """The parts' sum is written just before the total (预算 1000 万元，支出 800 万元，其中 A 600、B 400)."""
+    t = sum((tol(p) for p in g.parts), tol(g.total))
+    for f in idx.figures[max(0, g.total.i - 8):g.total.i]:
+        if f.kind == g.total.kind and g.total.start - f.end < 300 and abs(f.value - s) <= t:
+            return True
+    return False
+
+
+def _siblings(g: Any) -> bool:
+    """Parts that can partition a total: distinct names, none restating the total or holding another."""
+    labels = [p.label for p in g.parts]
+    if len(g.parts) > 12 or any(p.value == g.total.value for p in g.parts):
+        return False
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            if a and b and (a in b or b in a):
+                return False
+    return True
+
+
 def _one_dimension(parts: list[Figure]) -> bool:
     """Counted parts that name the same thing (二级项目8个 … 二级项目8个) partition their total."""
     labels = [p.label for p in parts]
@@ -142,6 +163,10 @@ def narrative_sums(ctx: Context) -> Iterator[Finding]:
         sev, s, diff, t = sum_verdict(g.total, g.parts, exhaustive=g.exhaustive and not g.cut, counts=counts)
         if sev is None or (len(g.parts) == 1 and diff < 0):
             continue
+        if sev == "error" and _sum_stated_nearby(idx, g, s):
+            continue  # the parts add up to another amount of the passage: the list is that one's
+        if sev == "error" and not _siblings(g):
+            sev = "warning"
         if sev == "warning" and (g.cut or len(g.parts) < 2):
             continue
         if counts and sev == "error" and diff > 0 and not _one_dimension(g.parts):
@@ -149,7 +174,8 @@ def narrative_sums(ctx: Context) -> Iterator[Finding]:
         terms = " + ".join(show(p) for p in g.parts)
         what = g.total.label or "总数"
         note = {"info": "（相差在末位数字的舍入范围内）",
-                "warning": f"（少 {wan(-diff, g.total)}，所列分项可能未穷尽{'，以“等”结尾' if g.etc else ''}）",
+                "warning": f"（少 {wan(-diff, g.total)}，所列分项可能未穷尽{'，以“等”结尾' if g.etc else ''}）"
+                if diff < 0 else "（分项之和超过总数；各分项可能相互交叉，请核对）",
                 "error": "（分项之和超过总数）" if diff > 0 else "（所列分项应为全部，却与总数不符）"}[sev]
         yield make(idx, ctx, "JX401", sev,
                    f"{what} 写为 {show(g.total)}，其后“{g.opener}”所列分项 {terms} 合计 {wan(s, g.total)}{note}",

@@ -252,8 +252,8 @@ def _table_total_scores(idx: FigureIndex) -> list[tuple[Figure, list[Figure]]]:
 @rule("JX416", "总得分前后一致、等于各项得分之和", severity="error",
       source="财预〔2020〕10号：总分 = 各项指标得分之和；报告正文与评分表应一致；issue 13（seed 004）", needs_doc=True)
 def score_totals(ctx: Context) -> Iterator[Finding]:
-    """The total score written in the text (自评得分为 97.61 分) against the 合计 row of the score table,
-    and that 合计 against the sum of the 得分 column above it."""
+    """The total score written in the text (自评得分为 97.61 分) against the 合计 row of the score table
+    (when the document has one such table), and that 合计 against the sum of the 得分 column above it."""
     idx = index_of(ctx)
     if idx is None:
         return
@@ -266,17 +266,13 @@ def score_totals(ctx: Context) -> Iterator[Finding]:
                 yield make(idx, ctx, "JX416", "error",
                            f"评分表 合计得分 写为 {total.raw}，各行得分之和为 {fmt(s)}", stated=total, related=rows,
                            recomputed=fmt(s), arithmetic=" + ".join(r.raw for r in rows) + f" = {fmt(s)} ≠ {total.raw}")
+    totals = [t for t, _ in tables]
+    if len(totals) == 1:
+        total, rows = tables[0]
         for f in narrative:
             if abs(f.value - total.value) > tol(f) + tol(total):
                 yield make(idx, ctx, "JX416", "error",
                            f"{f.label} 写为 {f.raw} 分，评分表合计得分为 {total.raw}", stated=f, related=[total] + rows,
                            recomputed=total.raw, arithmetic=f"评分表合计 {total.raw}"
                            + (f" = {' + '.join(r.raw for r in rows)}" if rows else "") + f" ≠ {f.raw}")
-    if not tables and len(narrative) > 1:
-        first = narrative[0]
-        for f in narrative[1:]:
-            if abs(f.value - first.value) > tol(f) + tol(first):
-                yield make(idx, ctx, "JX416", "error", f"{f.label} 写为 {f.raw} 分，前文（第 {first.line} 行）写为 {first.raw} 分",
-                           stated=f, related=[first], recomputed=first.raw, arithmetic=f"{f.raw} ≠ {first.raw}")
-                break
     _ = (wan, Decimal)

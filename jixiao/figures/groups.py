@@ -102,10 +102,11 @@ def find_groups(idx: FigureIndex) -> list[Any]:
     out: list[Any] = []
     rows = find_form_groups(idx)
     in_rows = {t.figure.i for r in rows for t in r.cells.values() if t is not None and t.figure is not None}
-    out += sums(idx, in_rows)
+    found_sums = sums(idx, in_rows)
+    out += found_sums
     out += rates(idx)
     out += counts(idx)
-    out += repeats(idx)
+    out += repeats(idx, {f.i for g in found_sums for f in (g.total, *g.parts)})
     out += products(idx)
     out += balances(idx)
     out += rows
@@ -150,10 +151,13 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
             if total is None or total.kind != "money":
                 continue
         else:
-            total = _total_right_before(idx, s, tight=False)
+            total = _total_right_before(idx, s, tight=False, like=_first_after(idx, e))
         if total is None or total.i in used_totals or total.table is not None or total.i in skip:
             continue
-        parts, etc, cut = _parts_after(idx, total, e, opener_starts)
+        depth, close = _bracket(text, s)
+        if depth and close == -1:
+            continue
+        parts, etc, cut = _parts_after(idx, total, e, opener_starts, stop=close if depth else None)
         if not parts or any(p.i in skip for p in parts):
             continue
         if not word.startswith("分别") and any(not _named(p) for p in parts):
@@ -167,10 +171,55 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
     return out
 
 
-def _total_right_before(idx: FigureIndex, pos: int, *, tight: bool) -> Figure | None:
-    """The figure an opener at ``pos`` refers back to: in its sentence, or ending the sentence before."""
+def _first_after(idx: FigureIndex, pos: int) -> Figure | None:
+    import bisect
+
+    k = bisect.bisect_left(idx._starts, pos)
+    for f in idx.figures[k:k + 6]:
+        if f.start - pos > 120:
+            return None
+        if f.kind in ("money", "count") and not f.approx:
+            return f
+    return None
+
+
+def _bracket(text: str, pos: int) -> tuple[int, int]:
+    """(bracket depth at ``pos`` within its line, offset of the bracket that closes it or -1)."""
+    ls = max(text.rfind("\n", 0, pos) + 1, pos - _WINDOW)
+    depth = 0
+    for ch in text[ls:pos]:
+        if ch in "(（":
+            depth += 1
+        elif ch in ")）" and depth:
+            depth -= 1
+    if not depth:
+        return 0, -1
+    for i in range(pos, min(len(text), pos + _WINDOW)):
+        if text[i] in ")）":
+            return depth, i
+        if text[i] in "(（\n":
+            return depth, -1
+    return depth, -1
+
+
+def _total_right_before(idx: FigureIndex, pos: int, *, tight: bool, like: Figure | None = None) -> Figure | None:
+    """The figure an opener at ``pos`` refers back to: the nearest one like its first part, in its
+    sentence or in the sentence just before (…共处置个案128613宗，开具…104份。其中情感纠纷122694宗…)."""
     text = idx.text
     k = _last_figure_before(idx, pos)
+    if not tight and like is not None:
+        while k is not None:
+            f = idx.figures[k]
+            gap = text[f.end:pos]
+            if pos - f.end > 160 or "\n" in gap or "；" in gap or ";" in gap:
+                return None
+            stops = [i for i, ch in enumerate(gap) if ch in _HARD_STOP]
+            if len(stops) > 1 or (stops and gap[stops[-1] + 1:].strip()):
+                return None
+            if _compatible(f, like) and not f.approx and f.table is None:
+                return f if len(gap) <= 16 or stops else None
+            k = k - 1 if k > 0 else None
+        return None
     while k is not None:
         f = idx.figures[k]
         if pos - f.end > _WINDOW:
@@ -202,8 +251,8 @@ def _last_figure_before(idx: FigureIndex, pos: int) -> int | None:
     return k if k >= 0 else None
 
 
-def _parts_after(idx: FigureIndex, total: Figure, pos: int,
-                 openers: dict[int, tuple[int, str]]) -> tuple[list[Figure], bool, bool]:
+def _parts_after(idx: FigureIndex, total: Figure, pos: int, openers: dict[int, tuple[int, str]],
+                 stop: int | None = None) -> tuple[list[Figure], bool, bool]:
     """Compatible figures after an opener, up to the end of the sentence, a new total or a nested list."""
     import bisect
 
@@ -213,12 +262,14 @@ def _parts_after(idx: FigureIndex, total: Figure, pos: int,
     parts: list[Figure] = []
     etc = cut = False
     depth0 = idx.figures[k].paren if k < len(idx.figures) else 0
-    limit = pos + _WINDOW
+    limit = pos + _WINDOW if stop is None else stop
     last_end = pos
+    if stop is not None:
+        depth0 = idx.figures[k].paren if k < len(idx.figures) and idx.figures[k].start < stop else 0
     while k < len(idx.figures):
         f = idx.figures[k]
         if f.start > limit:
-            cut = True
+            cut = stop is None
             break
         gap = text[last_end:f.start]
         if any(ch in _HARD_STOP for ch in gap) or (not parts and any(ch in "；;" for ch in gap)):
@@ -305,10 +356,11 @@ def rates(idx: FigureIndex) -> list[RateGroup]:
         if not before:
             continue
         num = None
-        line_start = idx.text.rfind("\n", 0, f.start) + 1
+        s0 = idx.sentences[f.sentence][0]
+        prev_pct = max((g.end for g in idx.figures[max(0, f.i - 6):f.i] if g.kind == "percent"), default=0)
         for m in reversed(before):
-            if m.start < line_start:
-                break
+            if m.start < max(s0, prev_pct):
+                break  # the numerator is in the rate's sentence, after any earlier rate
             if rw.num.find_in(m.label) or (m is before[-1] and not rw.num.words):
                 num = m
                 break
@@ -366,11 +418,24 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
             end += 1
         body = text[start:end]
         items = _list_items(body, start)
+        if 0 < len(items) < f.value:
+            items = _split_last(text, items)
         if len(items) < 2 or any(idx.between(a, b) for a, b in items[:1] if False):
             continue
         etc = body.rstrip(" 。").endswith(("等", "等等")) or "等" in body[-4:]
         out.append(CountGroup(f, items, "list", etc=etc))
     return out
+
+
+def _split_last(text: str, items: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A、B和C: the last item holds two names joined by 和 / 及 / 以及 / 与."""
+    a, b = items[-1]
+    last = text[a:b]
+    for w in ("以及", "和", "及", "与"):
+        k = last.find(w)
+        if k > 0 and k + len(w) < len(last):
+            return items[:-1] + [(a, a + k), (a + k + len(w), b)]
+    return items
 
 
 def _list_items(body: str, base: int) -> list[tuple[int, int]]:
@@ -434,8 +499,10 @@ def _distinctive(key: str) -> str:
     return "".join(out)
 
 
-def repeats(idx: FigureIndex) -> list[Repeat]:
-    """Narrative amounts whose distinctive labels are written again with another value."""
+def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
+    """Narrative amounts whose distinctive labels are written again with another value; at least one
+    statement is a total or a part of a breakdown (中央级资金 in 755.19 = 中央 + 省级 + 市级), the
+    quantities a report restates section after section."""
     by: dict[str, list[Figure]] = {}
     for f in idx.figures:
         if f.kind != "money" or f.table is not None or f.approx or f.paren:
@@ -448,9 +515,14 @@ def repeats(idx: FigureIndex) -> list[Repeat]:
         by.setdefault(key, []).append(f)
     out = []
     for key, fs in by.items():
-        if len({f.value for f in fs}) > 1 and len(fs) <= 4:
-            out.append(Repeat(key, fs))
+        if len({f.value for f in fs}) > 1 and len(fs) <= 4 and (grouped is None or any(f.i in grouped for f in fs)):
+            years = {frozenset(_YEAR.findall(idx.text[slice(*idx.sentences[f.sentence])])) for f in fs}
+            if len({f.sentence for f in fs}) == len(fs) and len(years) == 1:
+                out.append(Repeat(key, fs))
     return out
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?=年)")
 
 
 # -- quantity × unit price --------------------------------------------------------------------------
