@@ -166,13 +166,13 @@ def plant_sites(idx) -> dict[str, list[tuple]]:
         elif g.kind == "exec_row" and g.fig("rate") is not None and g.fig("executed") is not None \
                 and g.fig("budget") is not None and g.fig("budget").value > 0:
             rate_site(g.fig("rate"), g.fig("executed"), g.fig("budget"))
-    seen: dict[tuple, list] = defaultdict(list)
-    for f in idx.figures:
-        if f.kind == "money" and f.table is None and f.value >= 1 and len(f.label) >= 4:
-            seen[(f.label, f.value)].append(f)
-    for fs in seen.values():
-        if len(fs) >= 2:
-            out["repeat"].append((fs[-1], None, 4 * tol(fs[-1]) / _scale(fs[-1])))
+    from jixiao.figures.groups import repeat_keys
+
+    grouped = {f.i for g in idx.groups if g.kind == "sum" for f in (g.total, *g.parts)}
+    for fs in repeat_keys(idx).values():
+        same = [f for f in fs if f.value == fs[0].value]
+        if len(same) >= 2 and any(f.i in grouped for f in same):
+            out["repeat"].append((same[-1], None, 4 * tol(same[-1]) / _scale(same[-1])))
     return out
 
 

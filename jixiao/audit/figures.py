@@ -125,8 +125,8 @@ def _sum_stated_nearby(idx: FigureIndex, g: Any, s: Decimal) -> bool:
 def _siblings(g: Any) -> bool:
     """Parts that can partition a total: distinct names, none restating the total or holding another."""
     labels = [p.label for p in g.parts]
-    if len(g.parts) > 12 or any(p.value == g.total.value for p in g.parts):
-        return False
+    if len(g.parts) > 12 or g.parts[0].value == g.total.value:
+        return False  # the first part restates the total (其中财政拨款 100 万元，基本支出 60 万元 …)
     for i, a in enumerate(labels):
         for b in labels[i + 1:]:
             if a and b and (a in b or b in a):

@@ -120,11 +120,26 @@ def _met(target: Figure, actual: Figure, cmp: str | None) -> bool | None:
     return None
 
 
+#: Indicator names whose target is a ceiling (lower is better) when no comparator is written.
+_CEILING = ("成本", "费用", "时限", "时间", "周期", "投诉", "事故", "发生率", "差错", "超支", "不超过", "控制", "低于",
+            "天数", "损失", "违规", "违纪", "单价", "标准")
+
+
+def _inferred(name: str, target: Figure, actual: Figure) -> str | None:
+    """The comparator an indicator without one most likely means: ≤ for costs and deadlines, else ≥."""
+    if target.kind != actual.kind or (target.unit and actual.unit and target.unit != actual.unit):
+        return None
+    if target.kind not in ("plain", "count", "measure", "money", "percent") or target.value <= 0:
+        return None
+    return "<=" if any(w in name for w in _CEILING) else ">="
+
+
 @rule("JX414", "指标完成值与得分相互矛盾", severity="error",
       source="财预〔2020〕10号 自评表填报说明：未完成目标应扣分并说明原因；完成目标应得满分；issue 13", needs_doc=True)
 def form_target_scores(ctx: Context) -> Iterator[Finding]:
     """An indicator row whose actual value misses its target (or passes its ceiling, ≤) yet scores
-    its full 分值: an error when the target states its comparator (≥, ≤, =), else not checked. A row
+    its full 分值: an error when the target states its comparator (≥, ≤, =); without one (≥ assumed,
+    ≤ for costs and deadlines) a warning, and only when the actual value is under half the target. A row
     that meets its target yet loses points with no reason in its row: a warning (a local rule may
     deduct for something else, but the form asks for the reason)."""
     idx = index_of(ctx)
@@ -135,12 +150,17 @@ def form_target_scores(ctx: Context) -> Iterator[Finding]:
         if t is None or a is None or w is None or s is None or s.value > w.value:
             continue
         cmp = r.cells["target"].cmp or r.cells["actual"].cmp or t.cmp or a.cmp
+        stated_cmp = cmp is not None
+        if cmp is None:
+            cmp = _inferred(r.label, t, a)
         met = _met(t, a, cmp)
-        if met is None:
-            continue
+        if met is None or (not stated_cmp and (met or a.value * 2 > t.value if cmp == ">=" else
+                                               met or a.value < t.value * 2)):
+            continue  # without a written comparator only a plain miss (half the target) is reported
         if not met and s.value == w.value:
-            yield make(idx, ctx, "JX414", "error",
-                       f"{r.label}：实际完成值 {show(a)} 未达到指标值 {cmp}{show(t)}，却得满分 {s.raw}",
+            yield make(idx, ctx, "JX414", "error" if stated_cmp else "warning",
+                       f"{r.label}：实际完成值 {show(a)} 未达到指标值 {cmp if stated_cmp else ''}{show(t)}，却得满分 {s.raw}"
+                       + ("" if stated_cmp else "（表中未写明指标性质，按“≥”理解）"),
                        stated=s, related=[t, a, w], recomputed=f"< {w.raw}",
                        arithmetic=f"{show(a)} {'<' if cmp in ('>=', '>') else '>'} {show(t)}（{cmp}）；得分 {s.raw} = 分值 {w.raw}")
         elif met and s.value < w.value:
@@ -276,3 +296,30 @@ def score_totals(ctx: Context) -> Iterator[Finding]:
                            recomputed=total.raw, arithmetic=f"评分表合计 {total.raw}"
                            + (f" = {' + '.join(r.raw for r in rows)}" if rows else "") + f" ≠ {f.raw}")
     _ = (wan, Decimal)
+
+
+@rule("JX417", "表中总数行 = 其下分项各行之和", severity="error",
+      source="部门整体支出绩效评价基础数据表：项目支出、三公经费等于其下所列各项之和；issue 13", needs_doc=True)
+def table_row_sums(ctx: Context) -> Iterator[Finding]:
+    """A total row of a table (项目支出：, 三公经费：, 合计) against the numbered rows under it (1.… 2.… 3.…),
+    column by column, read from the table however it was flattened (one cell a line, pipes). A value
+    missing from a short row is placed where most columns add up; a column that still does not is a
+    finding: parts above the total, or below it when a part is 其他 (the list is then complete), are
+    an error, below it otherwise a warning."""
+    idx = index_of(ctx)
+    if idx is None:
+        return
+    for g in (x for x in idx.groups if x.kind == "row_sum"):
+        for total, parts in g.columns:
+            sev, s, diff, t = sum_verdict(total, parts, exhaustive=g.exhaustive)
+            if sev is None or sev == "info":
+                continue
+            names = "、".join(k.label for k in g.children)
+            yield make(idx, ctx, "JX417", sev,
+                       f"{g.parent.label.rstrip(':：')} 写为 {show(total)}，其下 {names} 合计 {wan(s, total)}"
+                       + ("（分项之和超过总数）" if diff > 0 else "（所列分项含“其他”，应为全部）" if sev == "error"
+                          else "（所列分项可能未穷尽）"),
+                       stated=total, related=parts, recomputed=wan(s, total),
+                       arithmetic=" + ".join(show(p) for p in parts) + f" = {wan(s, total)} ≠ {show(total)}，"
+                                  f"相差 {wan(diff, total)}",
+                       kind=None if sev == "error" else "breakdown")

@@ -110,6 +110,9 @@ def find_groups(idx: FigureIndex) -> list[Any]:
     out += products(idx)
     out += balances(idx)
     out += rows
+    from jixiao.figures.rows import row_sums
+
+    out += row_sums(idx)
     return out
 
 
@@ -499,10 +502,8 @@ def _distinctive(key: str) -> str:
     return "".join(out)
 
 
-def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
-    """Narrative amounts whose distinctive labels are written again with another value; at least one
-    statement is a total or a part of a breakdown (中央级资金 in 755.19 = 中央 + 省级 + 市级), the
-    quantities a report restates section after section."""
+def repeat_keys(idx: FigureIndex) -> dict[str, list[Figure]]:
+    """Narrative amounts by distinctive label (the candidates :func:`repeats` compares)."""
     by: dict[str, list[Figure]] = {}
     for f in idx.figures:
         if f.kind != "money" or f.table is not None or f.approx or f.paren:
@@ -513,11 +514,19 @@ def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
         if re.search(r"\d|同比|上年|较|增加|减少|增长|下降|每|均|标准|超|节约|结余|结转|剩余|累计|首批|第", f.label):
             continue
         by.setdefault(key, []).append(f)
+    return by
+
+
+def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
+    """Narrative amounts whose distinctive labels are written again with another value; at least one
+    statement is a total or a part of a breakdown (中央级资金 in 755.19 = 中央 + 省级 + 市级), the
+    quantities a report restates section after section, and no two name different years."""
+    by = repeat_keys(idx)
     out = []
     for key, fs in by.items():
         if len({f.value for f in fs}) > 1 and len(fs) <= 4 and (grouped is None or any(f.i in grouped for f in fs)):
             years = {frozenset(_YEAR.findall(idx.text[slice(*idx.sentences[f.sentence])])) for f in fs}
-            if len({f.sentence for f in fs}) == len(fs) and len(years) == 1:
+            if len({f.sentence for f in fs}) == len(fs) and len(years - {frozenset()}) <= 1:
                 out.append(Repeat(key, fs))
     return out
 
