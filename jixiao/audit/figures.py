@@ -269,11 +269,16 @@ def narrative_rates(ctx: Context) -> Iterator[Finding]:
       source="文中“N个/N项”与其后列举的名称应一致；issue 13", needs_doc=True)
 def listed_counts(ctx: Context) -> Iterator[Finding]:
     """A count written before a list (直属事业单位10个：A、B、C…; 包括N项：…) against the items the list
-    names. A list that ends with 等 only gives a warning."""
+    names: fewer items than the count is an error, more (sub-items named) or a list ending with 等 a
+    warning. Also N个，其中k个…，其余 A …%、B …%: k plus the items listed after 其余 against N (a
+    ``breakdown`` warning)."""
     idx = index_of(ctx)
     if idx is None:
         return
     for g in idx.groups_of("count"):
+        if g.how == "parts":
+            yield from _remainder(idx, ctx, g)
+            continue
         n = len(g.items)
         if Decimal(n) == g.count.value:
             continue
@@ -288,6 +293,20 @@ def listed_counts(ctx: Context) -> Iterator[Finding]:
         from dataclasses import replace
 
         yield replace(f, related=(idx.evidence(start=a, end=b),))
+
+
+def _remainder(idx: FigureIndex, ctx: Context, g: Any) -> Iterator[Finding]:
+    k = g.counted
+    n = int(k.value) + len(g.items)
+    if Decimal(n) == g.count.value:
+        return
+    from dataclasses import replace
+
+    f = make(idx, ctx, "JX403", "warning",
+             f"{g.count.label or '数量'} 写为 {show(g.count)}，其中 {show(k)}，其余列举 {len(g.items)} 项，合计 {n}",
+             stated=g.count, related=[k], recomputed=str(n), kind="breakdown",
+             arithmetic=f"{k.raw} + {len(g.items)}（其余逐项列出）= {n} ≠ {g.count.raw}")
+    yield replace(f, related=(*f.related, idx.evidence(start=g.items[0][0], end=g.items[-1][1])))
 
 
 @rule("JX404", "同一数额前后写法不一", severity="error",
@@ -349,7 +368,8 @@ def sources_uses(ctx: Context) -> Iterator[Finding]:
         t = tol(g.sources) + tol(g.uses) + (tol(g.balance) if g.balance is not None else 0)
         if abs(gap) <= t:
             continue
-        paired = "按收入性质分" in g.sources.label and "按支出性质分" in g.uses.label
+        paired = "按收入性质分" in idx.text[g.sources.label_start:g.sources.start] \
+            and "按支出性质分" in idx.text[g.uses.label_start:g.uses.start]
         sev = "error" if (paired or g.balance is not None) else "warning"
         rel = [g.uses] + ([g.balance] if g.balance is not None else [])
         terms = f"{show(g.uses)}" + (f" + {show(g.balance)}" if g.balance is not None else "")

@@ -104,8 +104,9 @@ def find_groups(idx: FigureIndex) -> list[Any]:
     in_rows = {t.figure.i for r in rows for t in r.cells.values() if t is not None and t.figure is not None}
     found_sums = sums(idx, in_rows)
     out += found_sums
-    out += rates(idx)
+    out += rates(idx, found_sums)
     out += counts(idx)
+    out += remainders(idx, found_sums)
     out += repeats(idx, {f.i for g in found_sums for f in (g.total, *g.parts)})
     out += products(idx)
     out += balances(idx)
@@ -338,10 +339,15 @@ def _opener_in(gap: str, openers: dict[int, tuple[int, str]], base: int) -> bool
 
 # -- rates ------------------------------------------------------------------------------------------
 
-def rates(idx: FigureIndex) -> list[RateGroup]:
-    """Stated rates with the money figures whose labels name their numerator and denominator."""
+def rates(idx: FigureIndex, found: list[SumGroup] = ()) -> list[RateGroup]:
+    """Stated rates with the money figures whose labels name their numerator and denominator.
+
+    Candidate bases are ranked: totals of a breakdown first, then amounts named by a strong base word
+    (预算, 下达, 安排, 投入, 到位, 计划, 总额), then the rest; a part of a breakdown is never a base."""
     lex = lexicon()
     out = []
+    totals = {g.total.i for g in found}
+    parts = {p.i for g in found for p in g.parts} - totals
     money = [f for f in idx.figures if f.kind == "money" and f.table is None]
     mstarts = [f.start for f in money]
     import bisect
@@ -369,11 +375,15 @@ def rates(idx: FigureIndex) -> list[RateGroup]:
                 break
         if num is None:
             continue
-        dens = [m for m in reversed(before) if m is not num and m.start < num.start + _RATE_WINDOW
+        dens = [m for m in reversed(before) if m is not num and m.i not in parts
                 and _den_like(m, rw) and m.value >= num.value * Decimal("0.2")]
+        dens.sort(key=lambda m: (m.i not in totals, not any(w in m.label for w in _STRONG_BASE)))
         if dens:
             out.append(RateGroup(f, name, num, dens[:4]))
     return out
+
+
+_STRONG_BASE = ("预算", "下达", "安排", "投入", "到位", "计划", "总额", "批复")
 
 
 def _den_like(m: Figure, rw: Any) -> bool:
@@ -430,6 +440,31 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
     return out
 
 
+def remainders(idx: FigureIndex, found: list[SumGroup]) -> list[CountGroup]:
+    """N个项目，其中k个…，剩余/其余 A …%；B …%: the k counted plus the items listed after 剩余 against N."""
+    text = idx.text
+    out = []
+    for g in found:
+        if g.total.kind != "count" or len(g.parts) != 1 or g.opener != "其中":
+            continue
+        k = g.parts[0]
+        end = k.end
+        while end < len(text) and end - k.end < _WINDOW and text[end] not in "。\n":
+            end += 1
+        seg = text[k.end:end]
+        m = re.search("剩余|其余|其他", seg)
+        if m is None:
+            continue
+        a = k.end + m.end()
+        items = [(f.start, f.end) for f in idx.between(a, end) if f.kind == "percent"]
+        if len(items) < 2:
+            continue
+        cg = CountGroup(g.total, items, "parts")
+        cg.counted = k  # type: ignore[attr-defined]
+        out.append(cg)
+    return out
+
+
 def _split_last(text: str, items: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """A、B和C: the last item holds two names joined by 和 / 及 / 以及 / 与."""
     a, b = items[-1]
@@ -479,7 +514,7 @@ def _key(label: str) -> str:
     changed = True
     while changed and s:
         changed = False
-        w = lex.label_head.at(s, 0)
+        w = lex.label_head.at(s, 0) or lex.key_head.at(s, 0)
         if w and len(w) < len(s):
             s = s[len(w):]
             changed = True
@@ -548,7 +583,7 @@ def products(idx: FigureIndex) -> list[Product]:
         qty = next((f for f in reversed(figs[max(0, i - 4):i]) if f.sentence == sent and f.kind == "count"
                     and not f.approx), None)
         amount = next((f for f in figs[i + 1:i + 4] if f.sentence == sent and f.kind == "money"
-                       and lex.total_words.find_in(f.label or "")), None)
+                       and lex.total_words.find_in(idx.text[price.end:f.start])), None)
         if qty is not None and amount is not None and not price.approx and not amount.approx:
             out.append(Product(qty, price, amount))
     return out
@@ -560,14 +595,16 @@ def balances(idx: FigureIndex) -> list[Balance]:
     """A sources total (按收入性质分, 收入合计) and a uses total (按支出性质分, 支出合计) stated near each other."""
     lex = lexicon()
     out = []
-    src = [f for f in idx.figures if f.kind in ("money", "plain") and f.label and lex.sources.find_in(f.label)
-           and not f.approx]
+    def clause(f: Figure) -> str:
+        return idx.text[f.label_start:f.start]
+
+    src = [f for f in idx.figures if f.kind in ("money", "plain") and lex.sources.find_in(clause(f)) and not f.approx]
     for s in src:
-        use = next((f for f in idx.figures[s.i + 1:s.i + 12] if f.label and lex.uses.find_in(f.label)
+        use = next((f for f in idx.figures[s.i + 1:s.i + 12] if lex.uses.find_in(clause(f))
                     and f.kind == s.kind and f.start - s.end < 600), None)
         if use is None:
             continue
-        bal = next((f for f in idx.figures[use.i + 1:use.i + 8] if f.label and lex.balance.find_in(f.label)
+        bal = next((f for f in idx.figures[use.i + 1:use.i + 8] if lex.balance.find_in(clause(f))
                     and f.kind == s.kind and f.start - use.end < 300), None)
         out.append(Balance(s, use, bal))
     return out
