@@ -205,3 +205,28 @@ def test_tables_from_grids_are_used_and_line_tables_are_not_doubled():
     assert [t.source for t in idx.tables] == ["grid"]
     f = next(f for f in idx.figures if f.raw == "12")
     assert f.table == 0 and f.row == 1 and f.header == "得分"
+
+
+ZERO_SUBS = ("项目资金（元） | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分\n"
+             "年度资金总额 | 20000 | 20000 | 9034 | 10 | 45.17% | 4.52\n"
+             "其中：当年财政拨款 | 0 | 0 | 0 | — | — | —\n"
+             "上年结转资金 | 0 | 0 | 0 | — | — | —\n"
+             "其他资金 | 0 | 0 | 0 | — | — | —\n")
+
+
+@pytest.mark.parametrize("layout", ["pipe", "cell-per-line"])
+def test_fund_rows_without_a_rate_cell_are_read_from_the_left(layout):
+    text = ZERO_SUBS if layout == "pipe" else "\n".join(
+        c.strip() for line in ZERO_SUBS.splitlines() for c in line.split("|"))
+    f = _one(_check(text, "JX415"), "JX415", "error")
+    assert f.stated.startswith("20000") and f.recomputed.startswith("0")
+
+
+DEPT_ROWS = ("项目 | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分\n"
+             "基本支出 | 984.8 | 984.8 | 914.97 | 10 | 92.91% | 10\n"
+             "项目支出 | 300 | 300 | 300 | 10 | 100% | 10\n")
+
+
+def test_department_rows_rate_score():
+    f = _one(_check(DEPT_ROWS, "JX412"), "JX412", "warning")
+    assert f.stated == "10" and f.recomputed == "9.29"

@@ -74,7 +74,8 @@ def check(ev: Evaluation, doc: Any = None, *, framework: str | None = None, scor
 
 
 def _reported(f: Finding, earlier: list[Finding]) -> bool:
-    """A figure-index finding that a field rule already made on the same figure (same stated figure)."""
+    """A figure-index finding that a field rule already made on the same figure (same stated and
+    recomputed figures)."""
     if f.evidence is None:
         return False
     spans = [(f.evidence.start, f.evidence.end)]
@@ -82,7 +83,8 @@ def _reported(f: Finding, earlier: list[Finding]) -> bool:
         if g.evidence is None or g.code.startswith("JX4"):
             continue
         for e in (g.evidence, *g.related):
-            if any(e.start < b and a < e.end for a, b in spans) and _same_number(f.stated, g.stated):
+            if any(e.start < b and a < e.end for a, b in spans) and _same_number(f.stated, g.stated) \
+                    and _same_number(f.recomputed, g.recomputed):
                 return True
     return False
 

@@ -23,6 +23,8 @@ _BLOCK_REACH = 4000  # a header block governs the rows this far after it
 _DASHES = {"—", "-", "－", "——", "/", "无", "--", "———", "\\"}
 _VALUE_WORDS = {"有效", "无效", "完成", "未完成", "达标", "合规", "良好", "优", "良", "中", "差", "是", "否", "好", "较好",
                 "提高", "提升", "健全", "显著", "明显", "满意", "基本满意", "按期", "及时", "已完成", "正常"}
+#: Names of the rows of a funds block (年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, 基本支出 …).
+_FUND_ROW = ("资金", "拨款", "结转", "其他", "支出", "总额", "合计", "经费", "收入", "预算")
 _CMP_TOKENS = {"≥", "≧", ">=", "≤", "≦", "<=", "═", "=", ">", "<", "＝", "＞", "＜"}
 
 
@@ -192,36 +194,45 @@ def read_forms(idx: FigureIndex) -> list[Block]:
 
 
 def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
-    """Budget rows: anchored on the execution-rate percent, columns read outwards from it."""
-    cols = blk.cols[:blk.cols.index("rate") + 1] if "rate" in blk.cols else []
-    before_cols = [c for c in cols if c in ("initial", "budget", "executed", "weight")]
-    after_cols = [c for c in blk.cols[blk.cols.index("rate") + 1:] if c == "score"][:1]
+    """Budget rows. A row with its execution-rate percent is read outwards from it (a crawl may drop
+    the empty cells before it); a row without one (其中 rows of dashes and zeros) from the left."""
+    ri = blk.cols.index("rate")
+    before_cols = [c for c in blk.cols[:ri] if c in ("initial", "budget", "executed", "weight")]
+    after_cols = [c for c in blk.cols[ri + 1:] if c == "score"][:1]
     if not after_cols and "weight" in before_cols:
         after_cols = ["score"]  # 分值 | 执行率 | 得分: the cell after the rate is its score
+    all_cols = before_cols + ["rate"] + after_cols
     rows = []
-    label: Token | None = None
-    for i, t in enumerate(toks):
-        if t.kind == "label":
-            label = t
+    i = 0
+    n = len(toks)
+    while i < n:
+        if toks[i].kind != "label":
+            i += 1
             continue
-        if t.kind != "fig" or t.figure is None or t.figure.kind != "percent" or label is None:
+        label = toks[i]
+        j = i + 1
+        while j < n and toks[j].kind in ("fig", "dash") and j - i <= len(all_cols) + 1:
+            j += 1
+        vals = toks[i + 1:j]
+        i = j
+        if not vals or not any(w in label.text for w in _FUND_ROW):
             continue
-        if "%" not in t.text:
+        cells: dict[str, Token | None] = {c: None for c in all_cols}
+        pct = next((k for k, v in enumerate(vals) if v.kind == "fig" and v.figure is not None
+                    and v.figure.kind == "percent" and "%" in v.text), None)
+        if pct is not None:
+            left = vals[:pct][-len(before_cols):] if before_cols else []
+            for c, v in zip(before_cols[len(before_cols) - len(left):], left, strict=False):
+                cells[c] = v if v.kind == "fig" else None
+            cells["rate"] = vals[pct]
+            if after_cols and pct + 1 < len(vals):
+                cells["score"] = vals[pct + 1] if vals[pct + 1].kind == "fig" else None
+        elif len(vals) == len(all_cols) and all(v.figure is None or v.figure.kind in ("money", "plain") for v in vals):
+            for c, v in zip(all_cols, vals, strict=False):
+                cells[c] = v if v.kind == "fig" and v.figure is not None and v.figure.kind != "percent" else None
+        else:
             continue
-        vals: list[Token] = []
-        j = i - 1
-        while j >= 0 and len(vals) < len(before_cols) and toks[j].kind in ("fig", "dash"):
-            vals.append(toks[j])
-            j -= 1
-        vals.reverse()
-        cells: dict[str, Token | None] = {c: None for c in before_cols + after_cols}
-        for c, v in zip(before_cols[len(before_cols) - len(vals):], vals, strict=False):
-            cells[c] = v if v.kind == "fig" else None
-        cells["rate"] = t
-        if after_cols and i + 1 < len(toks) and toks[i + 1].kind in ("fig", "dash"):
-            cells["score"] = toks[i + 1] if toks[i + 1].kind == "fig" else None
         rows.append(FormRow(label.text, (label.start, label.end), cells, bi, "exec_row"))
-        label = None
     return rows
 
 

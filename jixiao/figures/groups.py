@@ -149,7 +149,9 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
     opener_starts = {s: (e, w) for s, e, w in opener_spans}
     used_totals: set[int] = set()
     for s, e, word in opener_spans:
-        if word == "为" or word == "分别":
+        if lex.not_openers.at(text, s):
+            continue
+        if word in ("为", "分别", "由"):
             # 为 opens a list only right after an amount (124.23万元,为 A 25万元 …)
             total = _total_right_before(idx, s, tight=True)
             if total is None or total.kind != "money":
@@ -559,7 +561,8 @@ def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
     by = repeat_keys(idx)
     out = []
     for key, fs in by.items():
-        if len({f.value for f in fs}) > 1 and len(fs) <= 4 and (grouped is None or any(f.i in grouped for f in fs)):
+        if len({f.value for f in fs}) == 2 and len(fs) <= 4 and (grouped is None or any(f.i in grouped for f in fs)) \
+                and len({f.line for f in fs}) > 1:
             years = {frozenset(_YEAR.findall(idx.text[slice(*idx.sentences[f.sentence])])) for f in fs}
             if len({f.sentence for f in fs}) == len(fs) and len(years - {frozenset()}) <= 1:
                 out.append(Repeat(key, fs))
