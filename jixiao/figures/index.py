@@ -10,6 +10,7 @@ report the extractor maps nothing from; the auditor and the extractor share it.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,10 @@ _CN_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 
 #: Characters that end a label when reading back from a number.
 _LABEL_STOP = set("，,。；;：:\n\t|、（）()【】[]《》“”\"!！?？")
+_STOPS_CLASS = "，,。；;：:\n\t|、（）()【】\\[\\]《》“”\"!！?？0-9%"
+#: The run of label characters that ends a window (searched in windows of at most _LABEL_MAX).
+_LABEL_BACK = re.compile(f"[^{_STOPS_CLASS}]*$")
+_LEAD = set(" \u3000\xa0≥≧≤≦<>=＞＜═＝约近逾超")
 #: Characters that end a sentence.
 _SENT_STOP = set("。；;！!？?\n")
 _SPACES = " \u3000\xa0"
@@ -39,7 +44,7 @@ _APPROX_BEFORE = ("约", "近", "逾", "超过", "大约", "将近", "共约")
 _APPROX_AFTER = ("余", "多", "左右", "以上")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Figure:
     """One number as written, where it stands, and what names it.
 
@@ -147,8 +152,7 @@ def build_index(doc: Any, *, tables: Any = ()) -> FigureIndex:
     text = normalize(raw_text)
     views = tables_of(doc, tables)
     sentences = _sentences(text)
-    figures = _scan(text, sentences, getattr(doc, "line_of", None))
-    figures = _attach_cells(text, figures, views)
+    figures = _scan(text, sentences, views)
     idx = FigureIndex(doc=doc, text=text, figures=figures, sentences=sentences, tables=views)
     idx.groups = find_groups(idx)
     return idx
@@ -169,9 +173,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return out or [(0, len(text))]
 
 
-def _scan(text: str, sentences: list[tuple[int, int]], line_of: Any) -> list[Figure]:
+def _scan(text: str, sentences: list[tuple[int, int]], views: list[TableView]) -> list[Figure]:
     lex = lexicon()
     sent_starts = [a for a, _ in sentences]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     found: list[tuple[int, str, Decimal]] = []
     for m in _NUM.finditer(text):
         try:
@@ -180,42 +185,79 @@ def _scan(text: str, sentences: list[tuple[int, int]], line_of: Any) -> list[Fig
             continue
     found.extend(_chinese_counts(text, lex))
     found.sort(key=lambda t: t[0])
+    brackets = [(m.start(), m.group(0)) for m in re.finditer("[()（）\n]", text)]
+    cells = _cell_lookup(views)
     figures: list[Figure] = []
     paren = 0
-    pi = 0  # position up to which parentheses were counted
+    bi = 0
     prev_end = 0
+    n = len(text)
     for start, raw, written in found:
-        for ch in text[pi:start]:
+        while bi < len(brackets) and brackets[bi][0] < start:
+            ch = brackets[bi][1]
             if ch in "(（":
                 paren += 1
-            elif ch in ")）" and paren:
-                paren -= 1
             elif ch == "\n":
                 paren = 0
-        pi = start
+            elif paren:
+                paren -= 1
+            bi += 1
         nend = start + len(raw)
         j = nend
-        while j < len(text) and j - nend < 2 and text[j] in _SPACES:
+        while j < n and j - nend < 2 and text[j] in _SPACES:
             j += 1
         unit = lex.unit_words.at(text, j) or ""
         kind = lex.units.get(unit, "plain")
         end = j + len(unit) if unit else nend
-        if kind == "count" and unit in ("类", "种") and raw.isdigit() is False:
-            kind = "plain"
         kind = _refine_kind(text, start, nend, raw, unit, kind)
         value = written * lex.money[unit] if kind == "money" else written
-        label, lstart = _label(text, start, max(prev_end, start - _LABEL_MAX), lex)
-        cmp = _comparator(text, start)
-        approx = any(text.endswith(w, 0, start) for w in _APPROX_BEFORE) or any(
-            text.startswith(w, end) for w in _APPROX_AFTER)
-        figures.append(Figure(
-            i=len(figures), start=start, end=end, raw=raw, written=written, value=value, unit=unit, kind=kind,
-            decimals=len(raw.partition(".")[2]), label=label, label_start=lstart,
-            sentence=max(0, bisect.bisect_right(sent_starts, start) - 1),
-            line=line_of(start) if line_of else text.count("\n", 0, start) + 1,
-            paren=paren, approx=approx, cmp=cmp))
+        if kind in ("date", "ref", "ordinal"):
+            label, lstart = "", start
+        else:
+            label, lstart = _label(text, start, max(prev_end, start - _LABEL_MAX), lex)
+        head = text[max(0, start - 4):start]
+        approx = head.endswith(_APPROX_BEFORE) or text.startswith(_APPROX_AFTER, end)
+        f = Figure(len(figures), start, end, raw, written, value, unit, kind, len(raw.partition(".")[2]), label,
+                   lstart, max(0, bisect.bisect_right(sent_starts, start) - 1),
+                   bisect.bisect_right(line_starts, start), paren, approx, _comparator(text, start))
+        cell = cells(start)
+        if cell is not None:
+            f.table, f.cell, f.row_label, f.header = cell
+            f.row, f.col = f.cell.row, f.cell.col
+            f.label = label or f.row_label
+        figures.append(f)
         prev_end = end
     return figures
+
+
+def _cell_lookup(views: list[TableView]) -> Any:
+    """offset → (table, cell, row label, column header) for figures inside a table cell."""
+    cells: list[tuple[int, int, int, CellRef]] = []
+    for t, v in enumerate(views):
+        for c in v.cells():
+            cells.append((c.start, c.end, t, c))
+    if not cells:
+        return lambda _pos: None
+    cells.sort(key=lambda x: x[0])
+    starts = [c[0] for c in cells]
+    headers: dict[int, dict[tuple[int, int], str]] = {}
+    row_labels: dict[tuple[int, int], list[tuple[int, str]]] = {}
+
+    def look(pos: int):
+        k = bisect.bisect_right(starts, pos) - 1
+        if k < 0 or not (cells[k][0] <= pos < cells[k][1]):
+            return None
+        _, _, t, c = cells[k]
+        if t not in headers:  # noqa: SIM102
+            headers[t] = _headers(views[t])
+        key = (t, c.row)
+        if key not in row_labels:
+            row = views[t].rows[c.row] if c.row < len(views[t].rows) else ()
+            row_labels[key] = [(x.col, x.text) for x in row if not _is_numeric_cell(x.text)]
+        words = [w for col, w in row_labels[key] if col < c.col]
+        return t, c, " ".join(words[-2:]), headers[t].get((c.row, c.col), "")
+
+    return look
 
 
 def _refine_kind(text: str, start: int, nend: int, raw: str, unit: str, kind: str) -> str:
@@ -276,11 +318,10 @@ def _cn_small(s: str) -> int | None:
 def _label(text: str, start: int, floor: int, lex: Any) -> tuple[str, int]:
     """The clause words just before a number: back to a clause mark, trimmed of label words."""
     j = start
-    while j > 0 and text[j - 1] in _SPACES + "≥≧≤≦<>=＞＜═＝约近逾超":
+    while j > 0 and text[j - 1] in _LEAD:
         j -= 1
-    i = j
-    while i > floor and text[i - 1] not in _LABEL_STOP and not text[i - 1].isdigit() and text[i - 1] != "%":
-        i -= 1
+    m = _LABEL_BACK.search(text, floor, j) if floor < j else None
+    i = m.start() if m else j
     if i == j and i > 0 and text[i - 1] in ")）":  # 资金(皖财农〔2022〕1115号)21.24 — the name is before the brackets
         k = text.rfind("(" if text[i - 1] == ")" else "（", max(0, i - _LABEL_MAX), i - 1)
         if k > 0:
@@ -321,37 +362,7 @@ def _comparator(text: str, start: int) -> str | None:
 
 # -- table cells ---------------------------------------------------------------------------------
 
-def _attach_cells(text: str, figures: list[Figure], views: list[TableView]) -> list[Figure]:
-    """Give each figure inside a table cell its table, row, column, row label and column header."""
-    if not views or not figures:
-        return figures
-    from dataclasses import replace
-
-    cells: list[tuple[int, int, int, CellRef]] = []
-    for t, v in enumerate(views):
-        for c in v.cells():
-            cells.append((c.start, c.end, t, c))
-    cells.sort(key=lambda x: x[0])
-    starts = [c[0] for c in cells]
-    headers: dict[int, dict[tuple[int, int], str]] = {}
-    out = []
-    for f in figures:
-        k = bisect.bisect_right(starts, f.start) - 1
-        if k < 0 or not (cells[k][0] <= f.start < cells[k][1]):
-            out.append(f)
-            continue
-        _, _, t, c = cells[k]
-        if t not in headers:
-            headers[t] = _headers(views[t])
-        h = headers[t]
-        row_label = _row_label(views[t], c)
-        # inside a table, a figure whose clause label is empty takes its row's label
-        label = f.label or (row_label if c.text.strip() == text[f.start:f.end].strip() or not f.label else f.label)
-        out.append(replace(f, table=t, row=c.row, col=c.col, cell=c, row_label=row_label,
-                           header=h.get((c.row, c.col), ""), label=label))
-    return out
-
-
+@functools.lru_cache(maxsize=4096)
 def _is_numeric_cell(s: str) -> bool:
     s = s.strip().rstrip("%％分万元")
     return bool(s) and bool(re.fullmatch(r"[-−]?[\d,]+(?:\.\d+)?", normalize(s)))
@@ -373,7 +384,3 @@ def _headers(v: TableView) -> dict[tuple[int, int], str]:
     return out
 
 
-def _row_label(v: TableView, cell: CellRef) -> str:
-    row = v.rows[cell.row] if cell.row < len(v.rows) else ()
-    words = [c.text for c in row if c.col < cell.col and not _is_numeric_cell(c.text)]
-    return " ".join(words[-2:])

@@ -6,6 +6,7 @@ position, never a regular expression that could backtrack over a paragraph.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -21,11 +22,13 @@ class Words:
 
     words: frozenset[str]
     lengths: tuple[int, ...]  # longest first
+    pattern: re.Pattern[str] | None = None  # the words as literal alternatives, longest first
 
     @classmethod
     def of(cls, words: Any) -> Words:
         ws = frozenset(str(w) for w in (words or ()) if str(w))
-        return cls(ws, tuple(sorted({len(w) for w in ws}, reverse=True)))
+        pat = re.compile("|".join(re.escape(w) for w in sorted(ws, key=lambda w: (-len(w), w)))) if ws else None
+        return cls(ws, tuple(sorted({len(w) for w in ws}, reverse=True)), pat)
 
     def at(self, text: str, i: int) -> str | None:
         """The longest word starting at ``text[i]``."""
@@ -43,13 +46,11 @@ class Words:
         return None
 
     def find_in(self, text: str) -> str | None:
-        """The first listed word contained in ``text`` (short texts: labels and headers)."""
-        best = None
-        for w in self.words:
-            k = text.find(w)
-            if k != -1 and (best is None or k < best[0] or (k == best[0] and len(w) > len(best[1]))):
-                best = (k, w)
-        return best[1] if best else None
+        """The first listed word contained in ``text`` (the longest of those starting there)."""
+        if self.pattern is None or not text:
+            return None
+        m = self.pattern.search(text)
+        return m.group(0) if m else None
 
     def __contains__(self, w: object) -> bool:
         return w in self.words

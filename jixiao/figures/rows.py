@@ -19,6 +19,8 @@ from jixiao.figures.lexicon import lexicon
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．]|[（(]\d{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]、)")
 _MAX_VALUES = 6
+#: A line that could be a total row: a name ending in a colon, or a total word, alone on its line.
+_PARENT_HINT = re.compile(r"(?:[:：]|合计|小计|总计)[ \t|]*\n[ \t|]*[\d-]")
 _MAX_COMBOS = 400
 
 
@@ -97,7 +99,10 @@ def _split_line(text: str, a: int, b: int, figs: list[Figure]) -> tuple[str | No
 def row_sums(idx: FigureIndex, rows: list[LineRow] | None = None) -> list[RowSum]:
     """Total rows (a name ending in ：, or 合计/小计) with the numbered rows under them."""
     lex = lexicon()
-    rows = line_rows(idx) if rows is None else rows
+    if rows is None:
+        if not _PARENT_HINT.search(idx.text):
+            return []
+        rows = line_rows(idx)
     out = []
     for i, r in enumerate(rows):
         name = r.label.rstrip()
