@@ -30,6 +30,8 @@ def rules_markdown() -> str:
         needs = " (needs the document text)" if r.needs_doc else ""
         out += ["", f"#### {r.code}", "", f"**{r.title}** — severity `{r.severity}`{needs}", "",
                 f"- Rule: {' '.join(r.doc.split())}", f"- Source: {r.source}"]
+        if r.example:
+            out.append(f"- Example: {r.example}")
     return "\n".join(out)
 
 

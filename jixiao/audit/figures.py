@@ -145,7 +145,8 @@ def _one_dimension(parts: list[Figure]) -> bool:
 
 @rule("JX401", "“其中/分别为/包括”所列分项之和 = 总数", severity="error",
       source="文中总数与其后所列分项应一致（其中、分别为、包括、含、即）；issue 13；scoring-rules.md §5 checks 1",
-      needs_doc=True)
+      needs_doc=True,
+      example='`共投入资金1987.08万元。其中中央资金776.84万元，省级资金290.36万元，地方资金992.88万元` → error: 776.84 + 290.36 + 992.88 = 2060.08 ≠ 1987.08')
 def narrative_sums(ctx: Context) -> Iterator[Finding]:
     """A total written in the text and the parts listed after 其中 / 分别为 / 包括 / 含 / 即 (or 为
     right after an amount), read from the figure index whatever the extractor mapped. Parts above the
@@ -228,7 +229,8 @@ def rate_verdict(rate: Figure, num: Figure, dens: list[Figure], cutoff: Decimal 
 
 
 @rule("JX402", "文中比率 = 附近所列分子 / 分母", severity="error",
-      source="财预〔2013〕53号 附件2 比率公式；财预〔2020〕10号 执行率；issue 13", needs_doc=True)
+      source="财预〔2013〕53号 附件2 比率公式；财预〔2020〕10号 执行率；issue 13", needs_doc=True,
+      example='`共投入资金1987.08万元 … 全年执行资金1847.85万元，执行率92.9%` → info (rounding): 1847.85 / 1987.08 = 92.9932%, rounds to 93.0, written cut to 92.9')
 def narrative_rates(ctx: Context) -> Iterator[Finding]:
     """A rate written in the text (执行率, 支付率, 到位率, 完成率, 占比 …) against the amount named as its
     numerator in the same line and the amounts named as a base before it (within a few paragraphs).
@@ -244,9 +246,9 @@ def narrative_rates(ctx: Context) -> Iterator[Finding]:
             continue
         shown = max(g.rate.decimals, 2)
 
-        def working(d: Figure) -> str:
-            e = g.numerator.value / d.value * HUNDRED
-            return f"{show(g.numerator)} / {show(d)} × 100% = {fmt(quantize(e, 4))}% → {fmt(quantize(e, shown))}%"
+        def working(d: Figure, num: Figure = g.numerator, shown: int = shown) -> str:
+            e = num.value / d.value * HUNDRED
+            return f"{show(num)} / {show(d)} × 100% = {fmt(quantize(e, 4))}% → {fmt(quantize(e, shown))}%"
 
         name = g.rate.label or g.name
         if sev == "info":
@@ -266,7 +268,8 @@ def narrative_rates(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("JX403", "所列个数 = 列举的项数", severity="error",
-      source="文中“N个/N项”与其后列举的名称应一致；issue 13", needs_doc=True)
+      source="文中“N个/N项”与其后列举的名称应一致；issue 13", needs_doc=True,
+      example='`直属事业单位10个，分别为：甲中心、乙站…（九个名称）` → error: 9 items listed for 10')
 def listed_counts(ctx: Context) -> Iterator[Finding]:
     """A count written before a list (直属事业单位10个：A、B、C…; 包括N项：…) against the items the list
     names: fewer items than the count is an error, more (sub-items named) or a list ending with 等 a
@@ -310,7 +313,8 @@ def _remainder(idx: FigureIndex, ctx: Context, g: Any) -> Iterator[Finding]:
 
 
 @rule("JX404", "同一数额前后写法不一", severity="error",
-      source="同一报告中同一事项的金额应一致（一、二部分之间，文字与表格之间）；issue 13", needs_doc=True)
+      source="同一报告中同一事项的金额应一致（一、二部分之间，文字与表格之间）；issue 13", needs_doc=True,
+      example='`地方资金922.88万元` (一) … `地方资金992.88万元` (二) → error: the same amount written two ways')
 def repeated_amounts(ctx: Context) -> Iterator[Finding]:
     """An amount named by the same distinctive label (中央级资金转移支付, 地方资金 …) written twice with
     two values. Generic labels (预算数, 资金, 项目支出), changes (较上年, 增加), per-unit and
@@ -332,7 +336,8 @@ def repeated_amounts(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("JX405", "数量 × 单价 = 金额", severity="warning",
-      source="标准×数量=金额（补助、资助按人按户发放）；issue 13", needs_doc=True)
+      source="标准×数量=金额（补助、资助按人按户发放）；issue 13", needs_doc=True,
+      example='`资助学生9名，每人0.60万元，共计发放6.46万元` → warning: 9 × 0.60 = 5.40')
 def unit_prices(ctx: Context) -> Iterator[Finding]:
     """A count, a price per unit and the amount they make, written in one sentence (9名学生，每人0.60万元，
     共6.46万元). A warning: the sentence may leave a term out."""
@@ -353,7 +358,8 @@ def unit_prices(ctx: Context) -> Iterator[Finding]:
 
 @rule("JX406", "资金来源合计 = 资金使用合计 + 结转结余", severity="error",
       source="部门决算：收入 = 支出 + 结转结余；自评表 年度资金总额 按收入性质分 = 按支出性质分；issue 13",
-      needs_doc=True)
+      needs_doc=True,
+      example='`本年收入合计90.37万元，本年支出合计76.36万元，年末结转结余0万元` → error: 76.36 + 0 ≠ 90.37')
 def sources_uses(ctx: Context) -> Iterator[Finding]:
     """The funds by source (按收入性质分, 收入合计) against the funds by use (按支出性质分, 支出合计), plus
     a stated 结转结余. When no balance is written the gap is an error for the two halves of one 自评表

@@ -26,7 +26,8 @@ def _rows(idx: FigureIndex, kind: str) -> list[FormRow]:
 
 
 @rule("JX411", "自评表 执行率 = 全年执行数 / 全年预算数", severity="error",
-      source="财预〔2020〕10号 项目支出绩效自评表：执行率 = 全年执行数 / 全年预算数；issue 13", needs_doc=True)
+      source="财预〔2020〕10号 项目支出绩效自评表：执行率 = 全年执行数 / 全年预算数；issue 13", needs_doc=True,
+      example='`年度资金总额 | 32.4 | 30.69 | 10 | 97.80% | 9` → error: 30.69 / 32.4 = 94.72%')
 def form_rates(ctx: Context) -> Iterator[Finding]:
     """The 执行率 cell of each budget row of a 自评表 (年度资金总额, 其中：当年财政拨款 …) against that row's
     全年执行数 / 全年预算数, read from the cells under the form's own headers; on the 年初 column when
@@ -55,7 +56,8 @@ def form_rates(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("JX412", "自评表 执行率得分 = 分值 × 执行率", severity="error",
-      source="财预〔2020〕10号 自评表：预算执行率得分 = 分值 × min(执行率, 100%)；issue 13", needs_doc=True)
+      source="财预〔2020〕10号 自评表：预算执行率得分 = 分值 × min(执行率, 100%)；issue 13", needs_doc=True,
+      example='`年度资金总额 | 0 | 0 | 0 | 10 | 100% | 0` → error: 10 × 100% = 10 ≠ 0 (full execution scores in full)')
 def form_rate_scores(ctx: Context) -> Iterator[Finding]:
     """The 得分 of a budget row against 分值 × min(执行率, 100%). At 100 % execution every scoring rule
     gives full marks, so a different score there is an error; below 100 % local rules may band the
@@ -87,7 +89,8 @@ def form_rate_scores(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("JX413", "自评表 得分不超过分值", severity="error",
-      source="财预〔2020〕10号：单项得分以分值为上限；issue 13", needs_doc=True)
+      source="财预〔2020〕10号：单项得分以分值为上限；issue 13", needs_doc=True,
+      example='`群众满意度 | 10 | ≥95% | 98% | 12` → error: 得分 12 > 分值 10')
 def form_score_caps(ctx: Context) -> Iterator[Finding]:
     """Each indicator or budget row of a form whose 得分 cell is above its 分值 cell."""
     idx = index_of(ctx)
@@ -135,7 +138,8 @@ def _inferred(name: str, target: Figure, actual: Figure) -> str | None:
 
 
 @rule("JX414", "指标完成值与得分相互矛盾", severity="error",
-      source="财预〔2020〕10号 自评表填报说明：未完成目标应扣分并说明原因；完成目标应得满分；issue 13", needs_doc=True)
+      source="财预〔2020〕10号 自评表填报说明：未完成目标应扣分并说明原因；完成目标应得满分；issue 13", needs_doc=True,
+      example='`特困人员救助供养人数 | 5 | >=4754人 | 4604人 | 5` → error: target missed, full marks; `资金到位及时率 | ≥100% | 100% | 10 | 7` (no reason) → warning')
 def form_target_scores(ctx: Context) -> Iterator[Finding]:
     """An indicator row whose actual value misses its target (or passes its ceiling, ≤) yet scores
     its full 分值: an error when the target states its comparator (≥, ≤, =); without one (≥ assumed,
@@ -191,7 +195,8 @@ def _reason_after(idx: FigureIndex, s: Figure) -> str:
 
 
 @rule("JX415", "年度资金总额 = 其中各行之和", severity="error",
-      source="财预〔2020〕10号 自评表：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金；issue 13", needs_doc=True)
+      source="财预〔2020〕10号 自评表：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金；issue 13", needs_doc=True,
+      example='`年度资金总额 | 0 | 0 | 0 …` above `其中：当年财政拨款 | 90 | 89.974 | 89.974 …` → error: total below its component')
 def form_fund_rows(ctx: Context) -> Iterator[Finding]:
     """In the funds block of a 自评表, the 年度资金总额 row against its 其中 rows, column by column
     (年初预算数, 全年预算数, 全年执行数). A total below one of its components, or below their sum, is an
@@ -270,7 +275,8 @@ def _table_total_scores(idx: FigureIndex) -> list[tuple[Figure, list[Figure]]]:
 
 
 @rule("JX416", "总得分前后一致、等于各项得分之和", severity="error",
-      source="财预〔2020〕10号：总分 = 各项指标得分之和；报告正文与评分表应一致；issue 13（seed 004）", needs_doc=True)
+      source="财预〔2020〕10号：总分 = 各项指标得分之和；报告正文与评分表应一致；issue 13（seed 004）", needs_doc=True,
+      example="`自评得分为 96.61 分` while the score table's 合计 row reads 97.61 → error")
 def score_totals(ctx: Context) -> Iterator[Finding]:
     """The total score written in the text (自评得分为 97.61 分) against the 合计 row of the score table
     (when the document has one such table), and that 合计 against the sum of the 得分 column above it."""
@@ -299,7 +305,8 @@ def score_totals(ctx: Context) -> Iterator[Finding]:
 
 
 @rule("JX417", "表中总数行 = 其下分项各行之和", severity="error",
-      source="部门整体支出绩效评价基础数据表：项目支出、三公经费等于其下所列各项之和；issue 13", needs_doc=True)
+      source="部门整体支出绩效评价基础数据表：项目支出、三公经费等于其下所列各项之和；issue 13", needs_doc=True,
+      example='`项目支出： 25,872.71 …` over `1.… 5,178.64` `2.… 18,160.82` `3.其他 1,993.25` → error: 25,332.71 (a 其他 line makes the list complete)')
 def table_row_sums(ctx: Context) -> Iterator[Finding]:
     """A total row of a table (项目支出：, 三公经费：, 合计) against the numbered rows under it (1.… 2.… 3.…),
     column by column, read from the table however it was flattened (one cell a line, pipes). A value

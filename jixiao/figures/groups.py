@@ -144,7 +144,6 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
     lex = lexicon()
     text = idx.text
     out: list[SumGroup] = []
-    figs = idx.figures
     opener_spans = [(m.start(), m.end(), m.group(0)) for m in _opener_re().finditer(text)]
     opener_starts = {s: (e, w) for s, e, w in opener_spans}
     used_totals: set[int] = set()

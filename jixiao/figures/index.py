@@ -248,7 +248,7 @@ def _cell_lookup(views: list[TableView]) -> Any:
         if k < 0 or not (cells[k][0] <= pos < cells[k][1]):
             return None
         _, _, t, c = cells[k]
-        if t not in headers:  # noqa: SIM102
+        if t not in headers:
             headers[t] = _headers(views[t])
         key = (t, c.row)
         if key not in row_labels:
@@ -272,9 +272,9 @@ def _refine_kind(text: str, start: int, nend: int, raw: str, unit: str, kind: st
             return "date"
     if before in "〔[【" or after in "〕]】" or after == "号":
         return "ref"
-    if before in "-/" or after in "-/":
-        if text[nend + 1:nend + 2].isdigit() or (start >= 2 and text[start - 2].isdigit()):
-            return "ref"  # dates 2023-12-31, phone numbers, 1/2
+    if (before in "-/" or after in "-/") and (text[nend + 1:nend + 2].isdigit()
+                                              or (start >= 2 and text[start - 2].isdigit())):
+        return "ref"  # dates 2023-12-31, phone numbers, 1/2
     if unit == "" and after in ".、．)）" and "." not in raw and len(raw) <= 2:
         line_start = text.rfind("\n", 0, start) + 1
         head = text[line_start:start].strip(" \t|(（")
