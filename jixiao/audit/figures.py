@@ -166,8 +166,8 @@ def narrative_sums(ctx: Context) -> Iterator[Finding]:
             continue
         if sev == "error" and _sum_stated_nearby(idx, g, s):
             continue  # the parts add up to another amount of the passage: the list is that one's
-        if sev == "error" and not _siblings(g):
-            sev = "warning"
+        if sev == "error" and (not _siblings(g) or (not counts and abs(diff) > g.total.value / 2)):
+            sev = "warning"  # parts that cannot partition the total, or miss it by half: not one slip
         if sev == "warning" and (g.cut or len(g.parts) < 2):
             continue
         if counts and sev == "error" and diff > 0 and not _one_dimension(g.parts):

@@ -66,6 +66,7 @@ def form_rate_scores(ctx: Context) -> Iterator[Finding]:
     if idx is None:
         return
     seen: set[int] = set()
+    seen_rows: set[tuple] = set()
     for r in _rows(idx, "exec_row"):
         rate, w, s = r.fig("rate"), r.fig("weight"), r.fig("score")
         if rate is None or w is None or s is None or s.i in seen or w.kind not in ("plain", "score"):
@@ -81,6 +82,17 @@ def form_rate_scores(ctx: Context) -> Iterator[Finding]:
         if s.value > w.value:
             continue  # JX413 says so
         sev = "error" if rate.value >= HUNDRED else "warning"
+        ex, bud = r.fig("executed"), r.fig("budget")
+        if ex is not None and bud is not None and bud.value > 0 and ex.kind == bud.kind:
+            fits = w.value * min(ex.value / bud.value * HUNDRED, HUNDRED) / HUNDRED
+            if abs(fits - s.value) <= Decimal(5).scaleb(-(d + 1)):
+                continue  # the score fits 执行数/预算数: the rate cell is the slip (JX411 / JX106 say so)
+        if sev == "warning" and d == 0 and s.value in (quantize(want, 0), quantize(want, 0, "down")):
+            continue  # whole-point scoring (8.62 → 9)
+        key = (w.value, rate.value, s.value)
+        if key in seen_rows:
+            continue
+        seen_rows.add(key)
         yield make(idx, ctx, "JX412", sev,
                    f"{r.label} 执行率 {rate.raw}%、分值 {w.raw}，得分 写为 {s.raw}，按 分值 × 执行率 应为 "
                    f"{fmt(quantize(want, max(d, 2)))}" + ("（全额执行应得满分）" if sev == "error" else "（各地评分档次可能不同）"),

@@ -333,7 +333,7 @@ def _named(f: Figure) -> bool:
 def _opener_in(gap: str, openers: dict[int, tuple[int, str]], base: int) -> bool:
     for i in range(len(gap)):
         hit = openers.get(base + i)
-        if hit and hit[1] in ("其中", "包括", "包含", "含"):
+        if hit and hit[1] not in ("为", "由", "分别", "即"):
             return True
     return False
 
@@ -509,17 +509,25 @@ _GENERIC = {"资金", "预算", "金额", "支出", "收入", "项目", "合计"
 
 
 def _key(label: str) -> str:
+    return _key_verb(label)[0]
+
+
+def _key_verb(label: str) -> tuple[str, str | None]:
+    """(the name an amount is known by, the verb before it): 下达中央级资金转移支付 → (中央级资金转移支付, 下达)."""
     lex = lexicon()
     s = re.sub(r"[\s()（）【】\[\]“”\"'《》·,，.、]", "", label)
     s = re.sub(r"^\d{4}年(度)?", "", s)
+    verb = None
     changed = True
     while changed and s:
         changed = False
         w = lex.label_head.at(s, 0) or lex.key_head.at(s, 0)
-        if w and len(w) < len(s):
-            s = s[len(w):]
+        v = None if w else lex.key_verbs.at(s, 0)
+        if (w or v) and len(w or v) < len(s):
+            s = s[len(w or v):]
+            verb = verb or v
             changed = True
-    return s
+    return s, verb
 
 
 def _distinctive(key: str) -> str:
@@ -560,6 +568,9 @@ def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
     by = repeat_keys(idx)
     out = []
     for key, fs in by.items():
+        verbs = {_key_verb(f.label)[1] for f in fs} - {None}
+        if len(verbs) > 1:
+            continue  # 下达 … / 拨付 …: an allocation and a payment, not one amount
         if len({f.value for f in fs}) == 2 and len(fs) <= 4 and (grouped is None or any(f.i in grouped for f in fs)) \
                 and len({f.line for f in fs}) > 1:
             years = {frozenset(_YEAR.findall(idx.text[slice(*idx.sentences[f.sentence])])) for f in fs}
@@ -600,10 +611,14 @@ def balances(idx: FigureIndex) -> list[Balance]:
     def clause(f: Figure) -> str:
         return idx.text[f.label_start:f.start]
 
+    def when(f: Figure) -> str | None:
+        c = clause(f)
+        return next((w for w in ("上年", "本年", "当年", "今年", "年初", "年末") if w in c), None)
+
     src = [f for f in idx.figures if f.kind in ("money", "plain") and lex.sources.find_in(clause(f)) and not f.approx]
     for s in src:
         use = next((f for f in idx.figures[s.i + 1:s.i + 12] if lex.uses.find_in(clause(f))
-                    and f.kind == s.kind and f.start - s.end < 600), None)
+                    and f.kind == s.kind and f.start - s.end < 600 and when(f) in (when(s), None)), None)
         if use is None:
             continue
         bal = next((f for f in idx.figures[use.i + 1:use.i + 8] if lex.balance.find_in(clause(f))

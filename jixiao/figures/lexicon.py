@@ -73,6 +73,7 @@ class Lexicon:
     label_tail: Words
     label_head: Words
     key_head: Words
+    key_verbs: Words
     openers: Words
     not_openers: Words
     exhaustive_openers: Words
@@ -114,7 +115,7 @@ def lexicon() -> Lexicon:
     rates = tuple(RateWords(Words.of(r["name"]), Words.of(r["num"]), Words.of(r["den"]), str(r["name"][0]))
                   for r in raw["rates"])
     w = {k: Words.of(raw[k]) for k in (
-        "label_tail", "label_head", "key_head", "openers", "not_openers", "exhaustive_openers", "catch_all", "etcetera", "total_words",
+        "label_tail", "label_head", "key_head", "key_verbs", "openers", "not_openers", "exhaustive_openers", "catch_all", "etcetera", "total_words",
         "total_rows", "score_total", "score_col", "weight_col", "target_col", "actual_col", "reason_col",
         "rate_col", "budget_col", "executed_col", "sources", "uses", "balance", "list_openers",
         "list_separators", "ordinals", "unit_price", "generic_words")}

@@ -20,7 +20,7 @@ from jixiao.figures.lexicon import lexicon
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．]|[（(]\d{1,2}[)）]|[①②③④⑤⑥⑦⑧⑨⑩]|[一二三四五六七八九十]、)")
 _MAX_VALUES = 6
 #: A line that could be a total row: a name ending in a colon, or a total word, alone on its line.
-_PARENT_HINT = re.compile(r"(?:[:：]|合计|小计|总计)[ \t|]*\n[ \t|]*[\d-]")
+_PARENT_HINT = re.compile(r"(?:[:：]|合计|小计|总计)[ \t|]*\n[ \t|\n]*[\d-]")
 _MAX_COMBOS = 400
 
 
