@@ -230,3 +230,18 @@ DEPT_ROWS = ("项目 | 年初预算数 | 全年预算数 | 全年执行数 | 分
 def test_department_rows_rate_score():
     f = _one(_check(DEPT_ROWS, "JX412"), "JX412", "warning")
     assert f.stated == "10" and f.recomputed == "9.29"
+
+
+def test_rate_before_weight_one_cell_per_line():
+    cells = ["预算执行情况", "预算数", "执行数", "执行率", "分值", "得分", "基本支出", "984.8", "914.97", "92.91%", "10",
+             "10", "项目支出", "300", "300", "100%", "10", "10"]
+    f = _one(_check("\n".join(cells) + "\n", "JX412"), "JX412", "warning")
+    assert f.stated == "10" and f.recomputed == "9.29"
+
+
+def test_parenthesised_breakdown():
+    text = "本项目总预算2455.5万元（部门预算项目87.5万元+专项资金2350万元），全部用于设备购置。\n"
+    f = _one(_check(text, "JX401"), "JX401", "error")
+    assert f.recomputed == "2437.5万元"
+    ok = "本项目总预算2437.5万元（部门预算项目87.5万元+专项资金2350万元）。\n"
+    assert not _check(ok, "JX401")

@@ -110,7 +110,7 @@ def form_score_caps(ctx: Context) -> Iterator[Finding]:
         return
     for r in _rows(idx, "indicator_row") + _rows(idx, "exec_row"):
         w, s = r.fig("weight"), r.fig("score")
-        if w is None or s is None or s.value <= w.value:
+        if w is None or s is None or s.value <= w.value or {w.kind, s.kind} - {"plain", "score"}:
             continue
         yield make(idx, ctx, "JX413", "error", f"{r.label} 得分 {s.raw} 超过分值 {w.raw}", stated=s, related=[w],
                    recomputed=w.raw, arithmetic=f"0 ≤ 得分 ≤ 分值：{s.raw} > {w.raw}")

@@ -187,10 +187,27 @@ def read_forms(idx: FigureIndex) -> list[Block]:
         stop = min(blocks[i + 1].start if i + 1 < len(blocks) else n, blk.end + _BLOCK_REACH)
         toks = tokens(idx, blk.end, stop)
         if blk.is_exec:
-            blk.rows += _exec_rows(toks, blk, i)
+            rows = _exec_rows(toks, blk, i)
+            implied = _implied_weight(idx, blk)
+            for r in rows:
+                if implied is not None and r.cells.get("weight") is None:
+                    r.cells["weight"] = Token(implied.start, implied.end, implied.raw, "fig", implied)
+            blk.rows += rows
         if blk.is_indicator:
             blk.rows += _indicator_rows(toks, blk, i)
     return blocks
+
+
+_WEIGHT_FORMULA = re.compile(r"(\d+(?:\.\d+)?)\s*分?\s*[*×xX]\s*(?:预算)?执行率")
+
+
+def _implied_weight(idx: FigureIndex, blk: Block) -> Figure | None:
+    """得分（20分*执行率）: a header that states the row's weight in its scoring formula."""
+    a = max(0, blk.start - 80)
+    m = _WEIGHT_FORMULA.search(idx.text, a, min(len(idx.text), blk.end + 80))
+    if m is None:
+        return None
+    return next((f for f in idx.between(m.start(1), m.end(1)) if f.start == m.start(1)), None)
 
 
 def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
@@ -198,7 +215,7 @@ def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
     the empty cells before it); a row without one (其中 rows of dashes and zeros) from the left."""
     ri = blk.cols.index("rate")
     before_cols = [c for c in blk.cols[:ri] if c in ("initial", "budget", "executed", "weight")]
-    after_cols = [c for c in blk.cols[ri + 1:] if c == "score"][:1]
+    after_cols = [c for c in blk.cols[ri + 1:] if c in ("weight", "score")][:2]
     if not after_cols and "weight" in before_cols:
         after_cols = ["score"]  # 分值 | 执行率 | 得分: the cell after the rate is its score
     all_cols = before_cols + ["rate"] + after_cols
@@ -225,8 +242,8 @@ def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
             for c, v in zip(before_cols[len(before_cols) - len(left):], left, strict=False):
                 cells[c] = v if v.kind == "fig" else None
             cells["rate"] = vals[pct]
-            if after_cols and pct + 1 < len(vals):
-                cells["score"] = vals[pct + 1] if vals[pct + 1].kind == "fig" else None
+            for c, v in zip(after_cols, vals[pct + 1:], strict=False):
+                cells[c] = v if v.kind == "fig" else None
         elif len(vals) == len(all_cols) and all(v.figure is None or v.figure.kind in ("money", "plain") for v in vals):
             for c, v in zip(all_cols, vals, strict=False):
                 cells[c] = v if v.kind == "fig" and v.figure is not None and v.figure.kind != "percent" else None

@@ -173,6 +173,40 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
         exhaustive = word in lex.exhaustive_openers or any(lex.catch_all.find_in(p.label) for p in parts)
         used_totals.add(total.i)
         out.append(SumGroup(total, parts, word, exhaustive=exhaustive and not etc, etc=etc, cut=cut))
+    out += _bracketed(idx, skip | used_totals)
+    return out
+
+
+def _bracketed(idx: FigureIndex, skip: set[int]) -> list[SumGroup]:
+    """总预算2455.5万元（部门预算项目87.5万元+专项资金2350万元）: a total with its parts in brackets."""
+    text = idx.text
+    out = []
+    for f in idx.figures:
+        if f.kind not in ("money", "count") or f.i in skip or f.table is not None or f.approx:
+            continue
+        k = f.end
+        if k < len(text) and text[k] == " ":
+            k += 1
+        if k >= len(text) or text[k] not in "(（":
+            continue
+        close = -1
+        for j in range(k + 1, min(len(text), k + _WINDOW)):
+            if text[j] in ")）":
+                close = j
+                break
+            if text[j] in "(（\n":
+                break
+        if close == -1:
+            continue
+        inside = text[k + 1:close]
+        if _opener_re().search(inside):
+            continue  # （其中 …）: the opener's own list
+        parts = [p for p in idx.between(k + 1, close) if _compatible(f, p) and p.paren == f.paren + 1]
+        if len(parts) < 2 or any(p.approx for p in parts) or any(not _named(p) for p in parts):
+            continue
+        etc = "等" in inside[-3:]
+        plus = "+" in inside or "＋" in inside
+        out.append(SumGroup(f, parts, "（）", exhaustive=plus and not etc, etc=etc))
     return out
 
 
