@@ -104,16 +104,31 @@ def form_rate_scores(ctx: Context) -> Iterator[Finding]:
       source="财预〔2020〕10号：单项得分以分值为上限；issue 13", needs_doc=True,
       example='`群众满意度 | 10 | ≥95% | 98% | 12` → error: 得分 12 > 分值 10')
 def form_score_caps(ctx: Context) -> Iterator[Finding]:
-    """Each indicator or budget row of a form whose 得分 cell is above its 分值 cell."""
+    """Each indicator or budget row of a form whose 得分 cell is above its 分值 cell. When more than a
+    third of a table's rows are over, the columns were misread and nothing is said."""
     idx = index_of(ctx)
     if idx is None:
         return
+    by_block: dict[int, list[FormRow]] = {}
     for r in _rows(idx, "indicator_row") + _rows(idx, "exec_row"):
-        w, s = r.fig("weight"), r.fig("score")
-        if w is None or s is None or s.value <= w.value or {w.kind, s.kind} - {"plain", "score"}:
+        by_block.setdefault(r.block, []).append(r)
+    blocks = getattr(idx, "blocks", [])
+    for b, rows in by_block.items():
+        over = [r for r in rows if _over(r)]
+        if not over:
             continue
-        yield make(idx, ctx, "JX413", "error", f"{r.label} 得分 {s.raw} 超过分值 {w.raw}", stated=s, related=[w],
-                   recomputed=w.raw, arithmetic=f"0 ≤ 得分 ≤ 分值：{s.raw} > {w.raw}")
+        sheet = b < len(blocks) and not {"target", "actual"} & set(blocks[b].cols) and not blocks[b].is_exec
+        if len(over) > max(1, len(rows) // 3) or (sheet and len(rows) < 3):
+            continue  # many rows over their weight: the columns were misread, not the scores
+        for r in over:
+            w, s = r.fig("weight"), r.fig("score")
+            yield make(idx, ctx, "JX413", "error", f"{r.label} 得分 {s.raw} 超过分值 {w.raw}", stated=s, related=[w],
+                       recomputed=w.raw, arithmetic=f"0 ≤ 得分 ≤ 分值：{s.raw} > {w.raw}")
+
+
+def _over(r: FormRow) -> bool:
+    w, s = r.fig("weight"), r.fig("score")
+    return w is not None and s is not None and s.value > w.value and not ({w.kind, s.kind} - {"plain", "score"})
 
 
 def _met(target: Figure, actual: Figure, cmp: str | None) -> bool | None:

@@ -66,7 +66,8 @@ class Block:
 
     @property
     def is_indicator(self) -> bool:
-        return "score" in self.cols and "weight" in self.cols and ("target" in self.cols or "actual" in self.cols)
+        """Indicator rows (指标值 实际完成值 分值 得分) or a scoring sheet's rows (分值 得分)."""
+        return "score" in self.cols and "weight" in self.cols and not self.is_exec
 
 
 def _col_words() -> list[tuple[str, str]]:
@@ -104,7 +105,11 @@ def header_blocks(idx: FigureIndex) -> list[Block]:
         for _, _, c in cur:
             if c not in cols:
                 cols.append(c)
-        if len(cols) >= 3:
+        if not {"target", "actual"} & set(cols) and (
+                [c for _, _, c in cur].count("weight") > 1 or cols.index("weight") > cols.index("score")
+                if {"weight", "score"} <= set(cols) else False):
+            return  # a scoring sheet with a 分值 per level (名称 分值 名称 分值 … 得分): columns unknown
+        if len(cols) >= 3 or {"weight", "score"} <= set(cols):
             blocks.append(Block(cur[0][0], cur[-1][1], cols))
 
     for s, e, c in hits:
@@ -271,6 +276,9 @@ def _indicator_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
             j += 1
         i = j
         vals = [v for v in vals if v.kind in ("fig", "dash", "value", "mixed")]
+        if "reason" in blk.cols[blk.cols.index("score"):]:
+            while len(vals) > len(cols) and vals[-1].kind in ("value", "dash"):
+                vals.pop()  # the reason cell (无, /) after the score
         if len(vals) < len(cols) or len(vals) > len(cols) + 2:
             continue
         vals = vals[-len(cols):]
