@@ -9,10 +9,12 @@ side of the comparison, as numbers of the finding's stated / recomputed / arithm
 the label's stated / recomputed / arithmetic text). An error-level finding that matches no label
 is an unlabelled error. For the held-out third only codes and counts are printed.
 
-Part 2 plants errors in memory in every real text (never written anywhere): one figure of a sum
-that checks out, of a rate that reproduces from its inputs, of a count that matches its list, and
-one of two equal statements of a total, changed by a few units of its last digit; recall per kind
-and the errors found on the unmutated texts.
+Part 2 plants errors in memory in every real text and seed (never written anywhere): one figure of
+a sum that checks out, of a rate that reproduces from its inputs, of a count that matches its list,
+and one of two equal statements of a total, changed by a few units of its last digit (two changes
+per site, each in its own copy); recall per kind, other new errors in the changed copies, and the
+errors found on the unmutated texts. A planted change is found by a new error whose evidence or
+related evidence covers the changed figure.
 """
 
 from __future__ import annotations
@@ -182,38 +184,44 @@ def _scale(f) -> Decimal:
     return scale(f)
 
 
-def planted(corpus: Path, seed: int = 0) -> dict:
-    """Part 2: one planted change per site, each in its own copy of the text."""
+def planted(corpus: Path, seed: int = 0, variants: int = 2, per_doc: int = 5) -> dict:
+    """Part 2: each planted change in its own copy of the text (``variants`` changes per site)."""
     rng = random.Random(seed)
     per_kind: Counter = Counter()
     found: Counter = Counter()
+    false_planted: dict[str, Counter] = defaultdict(Counter)
     false_clean = Counter()
     clean_docs = 0
     missed: dict[str, str] = {}
-    for p in sorted((corpus / "real").glob("r*.txt")):
+    files = sorted((corpus / "real").glob("r*.txt")) + sorted(corpus.glob("[0-9]*.txt"))
+    for p in files:
         text = p.read_text("utf-8")
         base, idx = analyse_text(p.stem, text)
         clean_docs += 1
         labels = json.loads(p.with_suffix(".expected.json").read_text("utf-8")).get("inconsistencies", [])
         false_clean.update(f.code for f in base if f.severity == "error"
                            and not any(matches(f, lb) for lb in labels))
-        before = {(f.code, f.evidence.start if f.evidence else -1) for f in base if f.severity == "error"}
+        before = {(f.code, f.message) for f in base if f.severity == "error"}
         for kind, sites in plant_sites(idx).items():
-            for f, up, least in sites[:3]:
-                raw = idx.text[f.start:f.start + len(f.raw)]
-                new = _bump(raw, rng, up, least)
-                mutated = text[:f.start] + new + text[f.start + len(raw):]
-                shift = len(new) - len(raw)
-                fs, _ = analyse_text(p.stem, mutated)
-                per_kind[kind] += 1
-                hit = any(f2.severity == "error" and (f2.code, f2.evidence.start if f2.evidence else -1) not in before
-                          and any(e.start <= f.start + max(shift, 0) and f.start < e.end + max(shift, 0)
-                                  for e in (f2.evidence, *f2.related) if e is not None) for f2 in fs)
-                found[kind] += hit
-                if not hit and p.stem not in HELD_OUT:
-                    missed.setdefault(kind, f"{p.stem}: {raw} → {new} …{idx.context(f)}…")
+            for f, up, least in sites[:per_doc]:
+                for _ in range(variants):
+                    raw = idx.text[f.start:f.start + len(f.raw)]
+                    new = _bump(raw, rng, up, least)
+                    mutated = text[:f.start] + new + text[f.start + len(raw):]
+                    a, b = f.start, f.start + len(new)
+                    fs, _ = analyse_text(p.stem, mutated)
+                    per_kind[kind] += 1
+                    fresh = [f2 for f2 in fs if f2.severity == "error" and (f2.code, f2.message) not in before]
+                    touching = [f2 for f2 in fresh if any(e.start < b and a < e.end
+                                                          for e in (f2.evidence, *f2.related) if e is not None)]
+                    found[kind] += bool(touching)
+                    false_planted[kind].update(f2.code for f2 in fresh if f2 not in touching)
+                    if not touching and p.stem not in HELD_OUT:
+                        missed.setdefault(kind, [])
+                        missed[kind].append(f"{p.stem}: {raw} → {new} …{idx.context(f)}…")
     return {"per_kind": dict(per_kind), "found": dict(found), "false_clean": dict(false_clean),
-            "clean_docs": clean_docs, "missed": missed}
+            "false_planted": {k: dict(v) for k, v in false_planted.items()}, "clean_docs": clean_docs,
+            "missed": missed}
 
 
 def report(corpus: Path, seed: int = 0) -> int:
@@ -229,12 +237,14 @@ def report(corpus: Path, seed: int = 0) -> int:
         print(line)
     m = planted(corpus, seed)
     print("planted errors in real texts (one change per site, in memory):")
-    print(f"{'kind':<10}{'planted':>8}{'found':>8}{'recall':>9}")
+    print(f"{'kind':<10}{'planted':>8}{'found':>8}{'recall':>9}  other new errors in those copies")
     for kind in sorted(m["per_kind"]):
         n, k = m["per_kind"][kind], m["found"].get(kind, 0)
-        print(f"{kind:<10}{n:>8}{k:>8}{k / n:>9.1%}")
+        fp = ", ".join(f"{c}×{x}" for c, x in sorted(m["false_planted"].get(kind, {}).items())) or "0"
+        print(f"{kind:<10}{n:>8}{k:>8}{k / n:>9.1%}  {fp}")
     fc = ", ".join(f"{c}×{n}" for c, n in sorted(m["false_clean"].items())) or "none"
-    print(f"errors on the {m['clean_docs']} unmutated real texts matching no label: {fc}")
-    for kind, ex in m["missed"].items():
-        print(f"  missed {kind}: {ex}")
+    print(f"errors matching no label on the {m['clean_docs']} unmutated texts (real + seeds): {fc}")
+    for kind, exs in m["missed"].items():
+        for ex in exs[:6]:
+            print(f"  missed {kind}: {ex}")
     return 0

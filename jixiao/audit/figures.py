@@ -114,10 +114,11 @@ def _part_tol(p: Figure, total: Figure, counts: bool) -> Decimal:
 
 
 def _sum_stated_nearby(idx: FigureIndex, g: Any, s: Decimal) -> bool:
-    """The parts' sum is written just before the total (预算 1000 万元，支出 800 万元，其中 A 600、B 400)."""
+    """The parts' sum is written just before the total, in its sentence (预算 1000 万元，支出 800 万元，其中
+    A 600、B 400: the list splits the budget)."""
     t = sum((tol(p) for p in g.parts), tol(g.total))
     for f in idx.figures[max(0, g.total.i - 8):g.total.i]:
-        if f.kind == g.total.kind and g.total.start - f.end < 300 and abs(f.value - s) <= t:
+        if f.kind == g.total.kind and f.sentence == g.total.sentence and abs(f.value - s) <= t:
             return True
     return False
 

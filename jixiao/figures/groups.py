@@ -167,6 +167,8 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
             continue
         if not word.startswith("分别") and any(not _named(p) for p in parts):
             continue  # a run of bare numbers after 其中 is a form row, not a list of named parts
+        if total.kind == "count":
+            parts = _one_kind(parts)
         prefix = _matching_prefix(total, parts)
         if prefix is not None and prefix < len(parts):
             parts, cut, etc = parts[:prefix], True, False  # the list goes on past its total: those were the parts
@@ -337,6 +339,15 @@ def _parts_after(idx: FigureIndex, total: Figure, pos: int, openers: dict[int, t
         tail = text[parts[-1].end:parts[-1].end + 4]
         etc = bool(lex.etcetera.at(tail.lstrip(" )）"), 0))
     return parts, etc, cut
+
+
+def _one_kind(parts: list[Figure]) -> list[Figure]:
+    """Counted parts up to the first that names another kind of thing (行政编制, 事业编制 … 实际在岗人数)."""
+    tail = parts[0].label[-2:] if parts and len(parts[0].label) >= 2 else ""
+    if not tail or len(parts) < 3 or not parts[1].label.endswith(tail):
+        return parts
+    k = next((i for i, p in enumerate(parts) if not p.label.endswith(tail)), len(parts))
+    return parts[:k]
 
 
 def _matching_prefix(total: Figure, parts: list[Figure]) -> int | None:

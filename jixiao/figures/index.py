@@ -215,8 +215,8 @@ def _scan(text: str, sentences: list[tuple[int, int]], views: list[TableView]) -
             label, lstart = "", start
         else:
             label, lstart = _label(text, start, max(prev_end, start - _LABEL_MAX), lex)
-        head = text[max(0, start - 4):start]
-        approx = head.endswith(_APPROX_BEFORE) or text.startswith(_APPROX_AFTER, end)
+        head = text[max(0, start - 5):start].rstrip(_SPACES)
+        approx = head.endswith(_APPROX_BEFORE) or text[end:end + 3].lstrip(_SPACES).startswith(_APPROX_AFTER)
         f = Figure(len(figures), start, end, raw, written, value, unit, kind, len(raw.partition(".")[2]), label,
                    lstart, max(0, bisect.bisect_right(sent_starts, start) - 1),
                    bisect.bisect_right(line_starts, start), paren, approx, _comparator(text, start))
