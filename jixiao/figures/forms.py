@@ -89,14 +89,15 @@ def _header_re() -> re.Pattern[str]:
     if _HEADER_RE is None:
         pairs = _col_words()
         _HEADER_COL.update({w: c for c, w in pairs})
-        _HEADER_RE = re.compile("|".join(re.escape(w) for _, w in pairs))
+        # a header word may wrap inside its cell (全年预算 数): one optional space or line break between characters
+        _HEADER_RE = re.compile("|".join(r"[ \n]?".join(re.escape(ch) for ch in w) for _, w in pairs))
     return _HEADER_RE
 
 
 def header_blocks(idx: FigureIndex) -> list[Block]:
     """Runs of column-header words with no quantity between them, in text order."""
     text = idx.text
-    hits = [(m.start(), m.end(), _HEADER_COL[m.group(0)]) for m in _header_re().finditer(text)]
+    hits = [(m.start(), m.end(), _HEADER_COL[re.sub(r"[ \n]", "", m.group(0))]) for m in _header_re().finditer(text)]
     blocks: list[Block] = []
     cur: list[tuple[int, int, str]] = []
 
