@@ -245,3 +245,42 @@ def test_parenthesised_breakdown():
     assert f.recomputed == "2437.5万元"
     ok = "本项目总预算2437.5万元（部门预算项目87.5万元+专项资金2350万元）。\n"
     assert not _check(ok, "JX401")
+
+
+def test_a_plugged_in_table_reader_feeds_the_index():
+    from jixiao.figures import TABLE_READERS, CellRef, TableView
+
+    text = "指标\n分值\n得分\n群众满意度\n10\n12\n"
+
+    def reader(doc):
+        spans, pos = [], 0
+        for line in doc.text.splitlines():
+            spans.append((pos, pos + len(line), line))
+            pos += len(line) + 1
+        rows = tuple(tuple(CellRef(t, a, b, r, c) for c, (a, b, t) in enumerate(spans[r * 3:r * 3 + 3]))
+                     for r in range(2))
+        return [TableView(rows, 0, len(doc.text), "cell-stream")]
+
+    TABLE_READERS.append(reader)
+    try:
+        idx = build_index(_doc(text))
+    finally:
+        TABLE_READERS.remove(reader)
+    assert [t.source for t in idx.tables] == ["cell-stream"]
+    f = next(f for f in idx.figures if f.raw == "12")
+    assert (f.table, f.row, f.col, f.header, f.row_label) == (0, 1, 2, "得分", "群众满意度")
+
+
+def test_pipeline_builds_the_index_once_and_shares_it(tmp_path, monkeypatch):
+    import jixiao.figures as figures_pkg
+    from jixiao.pipeline import analyse
+
+    calls = []
+    real = figures_pkg.build_index
+    monkeypatch.setattr(figures_pkg, "build_index", lambda doc, **kw: calls.append(doc.name) or real(doc, **kw))
+    p = tmp_path / "r.txt"
+    p.write_text(FUNDS, encoding="utf-8")
+    a = analyse(p)
+    assert len(calls) == 1 and a.figures is not None
+    assert any(f.code == "JX401" for f in a.findings)
+    assert a.figures.figures[0].start >= 0 and a.figures.groups
