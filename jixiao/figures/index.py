@@ -206,7 +206,8 @@ def _scan(text: str, sentences: list[tuple[int, int]], views: list[TableView]) -
         j = nend
         while j < n and j - nend < 2 and text[j] in _SPACES:
             j += 1
-        unit = lex.unit_words.at(text, j) or ""
+        um = lex.unit_words.pattern.match(text, j) if lex.unit_words.pattern else None
+        unit = um.group(0) if um else ""
         kind = lex.units.get(unit, "plain")
         end = j + len(unit) if unit else nend
         kind = _refine_kind(text, start, nend, raw, unit, kind)
@@ -242,6 +243,7 @@ def _cell_lookup(views: list[TableView]) -> Any:
     starts = [c[0] for c in cells]
     headers: dict[int, dict[tuple[int, int], str]] = {}
     row_labels: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    memo: dict[tuple[int, int, int], tuple] = {}
 
     def look(pos: int):
         k = bisect.bisect_right(starts, pos) - 1
@@ -254,8 +256,11 @@ def _cell_lookup(views: list[TableView]) -> Any:
         if key not in row_labels:
             row = views[t].rows[c.row] if c.row < len(views[t].rows) else ()
             row_labels[key] = [(x.col, x.text) for x in row if not _is_numeric_cell(x.text)]
-        words = [w for col, w in row_labels[key] if col < c.col]
-        return t, c, " ".join(words[-2:]), headers[t].get((c.row, c.col), "")
+        got = memo.get((t, c.row, c.col))
+        if got is None:
+            words = [w for col, w in row_labels[key] if col < c.col]
+            got = memo[(t, c.row, c.col)] = (t, c, " ".join(words[-2:]), headers[t].get((c.row, c.col), ""))
+        return got
 
     return look
 
@@ -335,21 +340,43 @@ def _label(text: str, start: int, floor: int, lex: Any) -> tuple[str, int]:
             i -= 1
         j = k
     label = text[i:j].strip(" \u3000\xa0")
-    changed = True
-    while label and changed:
-        changed = False
-        w = lex.label_tail.ending(label, len(label))
-        if w and len(w) < len(label):
-            label = label[:-len(w)].rstrip()
-            changed = True
-        w = lex.label_head.at(label, 0)
-        if w and len(w) < len(label):
-            label = label[len(w):].lstrip()
-            changed = True
+    if label:
+        label = _trim(label, lex)
     return label, i
 
 
+def _trim(label: str, lex: Any) -> str:
+    """A label without its leading connectors (其中, 共) and trailing verbs (为, 达到): one bounded pass each."""
+    head, tail = _trimmers()
+    for _ in range(3):
+        before = label
+        m = tail.search(label)
+        if m and m.start() > 0:
+            label = label[:m.start()].rstrip()
+        m = head.match(label)
+        if m and m.end() < len(label):
+            label = label[m.end():].lstrip()
+        if label == before:
+            break
+    return label
+
+
+@functools.cache
+def _trimmers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lex = lexicon()
+
+    def alt(ws: Any) -> str:
+        return "|".join(re.escape(w) for w in sorted(ws.words, key=lambda w: (-len(w), w)))
+
+    return re.compile(f"(?:(?:{alt(lex.label_head)})[ \u3000]*)+"), re.compile(f"(?:[ \u3000]*(?:{alt(lex.label_tail)}))+$")
+
+
+_CMP_CHARS = frozenset("".join(_CMP)) | frozenset(_SPACES)
+
+
 def _comparator(text: str, start: int) -> str | None:
+    if not start or text[start - 1] not in _CMP_CHARS:
+        return None
     j = start
     while j > 0 and text[j - 1] in _SPACES:
         j -= 1
