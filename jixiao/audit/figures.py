@@ -318,22 +318,41 @@ def _remainder(idx: FigureIndex, ctx: Context, g: Any) -> Iterator[Finding]:
       example='`地方资金922.88万元` (一) … `地方资金992.88万元` (二) → error: the same amount written two ways')
 def repeated_amounts(ctx: Context) -> Iterator[Finding]:
     """An amount named by the same distinctive label (中央级资金转移支付, 地方资金 …) written twice with
-    two values. Generic labels (预算数, 资金, 项目支出), changes (较上年, 增加), per-unit and
-    approximate figures are not compared."""
+    two values, one of them in a breakdown. An error when one statement sits in a breakdown that does
+    not add up, or is the total of one that does (the other is then the slip); otherwise a warning (two
+    things may share a name). Generic labels (预算数, 资金, 项目支出), changes (较上年, 增加), different
+    verbs (下达 / 拨付), different years, per-unit and approximate figures are not compared."""
     idx = index_of(ctx)
     if idx is None:
         return
+    failing, confirmed = _sum_roles(idx)
     for g in idx.groups_of("repeat"):
         fs = sorted(g.figures, key=lambda f: f.start)
         first = fs[0]
         for f in fs[1:]:
             if abs(f.value - first.value) <= tol(f) + tol(first):
                 continue
-            yield make(idx, ctx, "JX404", "error",
-                       f"“{g.key}”前文写为 {show(first)}（第 {first.line} 行），此处写为 {show(f)}",
+            sure = any(x.i in failing or x.i in confirmed for x in (first, f))
+            yield make(idx, ctx, "JX404", "error" if sure else "warning",
+                       f"“{g.key}”前文写为 {show(first)}（第 {first.line} 行），此处写为 {show(f)}"
+                       + ("" if sure else "（两处可能指不同事项，请核对）"),
                        stated=f, related=[first], recomputed=show(first),
                        arithmetic=f"{show(f)} ≠ {show(first)}，相差 {wan(f.value - first.value, f)}")
             break
+
+
+def _sum_roles(idx: FigureIndex) -> tuple[set[int], set[int]]:
+    """(figures of a breakdown that does not add up, totals of one that does): a repeat that involves
+    either is one quantity with a slip, not two quantities sharing a name."""
+    failing: set[int] = set()
+    confirmed: set[int] = set()
+    for g in idx.groups_of("sum"):
+        sev, *_ = sum_verdict(g.total, g.parts, exhaustive=False, counts=g.total.kind == "count")
+        if sev in ("error", "warning"):
+            failing.update(f.i for f in (g.total, *g.parts))
+        elif sev is None and len(g.parts) >= 2:
+            confirmed.add(g.total.i)
+    return failing, confirmed
 
 
 @rule("JX405", "数量 × 单价 = 金额", severity="warning",

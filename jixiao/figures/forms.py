@@ -177,6 +177,7 @@ def _merge(toks: list[Token]) -> list[Token]:
             continue
         if t.kind == "unit" and out and out[-1].kind == "fig":
             out[-1].end = t.end
+            out[-1].text += t.text
             continue
         if pending_cmp and t.kind == "fig":
             t.cmp = t.cmp or pending_cmp
@@ -242,7 +243,7 @@ def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
             continue
         cells: dict[str, Token | None] = {c: None for c in all_cols}
         pct = next((k for k, v in enumerate(vals) if v.kind == "fig" and v.figure is not None
-                    and v.figure.kind == "percent" and "%" in v.text), None)
+                    and v.figure.unit == "%"), None)
         if pct is not None:
             left = vals[:pct][-len(before_cols):] if before_cols else []
             for c, v in zip(before_cols[len(before_cols) - len(left):], left, strict=False):
