@@ -284,3 +284,8 @@ def test_pipeline_builds_the_index_once_and_shares_it(tmp_path, monkeypatch):
     assert len(calls) == 1 and a.figures is not None
     assert any(f.code == "JX401" for f in a.findings)
     assert a.figures.figures[0].start >= 0 and a.figures.groups
+
+
+def test_changes_and_comparisons_are_not_parts():
+    text = "本年支出合计1000万元（上年1100万元，减少100万元）。\n本年收入800万元，其中：财政拨款700万元，较上年增加50万元，其他收入100万元。\n"
+    assert not [f for f in _check(text, "JX401") if f.severity == "error"]

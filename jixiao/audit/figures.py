@@ -167,6 +167,8 @@ def narrative_sums(ctx: Context) -> Iterator[Finding]:
             continue
         if sev == "error" and _sum_stated_nearby(idx, g, s):
             continue  # the parts add up to another amount of the passage: the list is that one's
+        if sev == "error" and g.opener == "为" and len(g.parts) < 3:
+            sev = "warning"  # 为 also means "for": two amounts after it may not be its parts
         if sev == "error" and (not _siblings(g) or (not counts and abs(diff) > g.total.value / 2)):
             sev = "warning"  # parts that cannot partition the total, or miss it by half: not one slip
         if sev == "warning" and (g.cut or len(g.parts) < 2):
@@ -332,7 +334,7 @@ def repeated_amounts(ctx: Context) -> Iterator[Finding]:
         for f in fs[1:]:
             if abs(f.value - first.value) <= tol(f) + tol(first):
                 continue
-            sure = any(x.i in failing or x.i in confirmed for x in (first, f))
+            sure = any(x.i in failing or x.i in confirmed for x in fs)
             yield make(idx, ctx, "JX404", "error" if sure else "warning",
                        f"“{g.key}”前文写为 {show(first)}（第 {first.line} 行），此处写为 {show(f)}"
                        + ("" if sure else "（两处可能指不同事项，请核对）"),

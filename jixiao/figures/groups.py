@@ -75,8 +75,13 @@ def find_groups(idx: FigureIndex) -> list[Any]:
 
 # -- totals and parts ------------------------------------------------------------------------------
 
+def _change(f: Figure) -> bool:
+    """An amount named as a change or a comparison (较上年增加 …, 上年 …)."""
+    return bool(f.label) and lexicon().change_words.find_in(f.label) is not None
+
+
 def _compatible(a: Figure, b: Figure) -> bool:
-    if a.kind != b.kind:
+    if a.kind != b.kind or _change(b):
         return False
     if a.kind == "count":
         same = {"人": "人", "名": "人", "人次": "人次"}
@@ -113,7 +118,7 @@ def sums(idx: FigureIndex, skip: set[int] = frozenset()) -> list[SumGroup]:
                 continue
         else:
             total = _total_right_before(idx, s, tight=False, like=_first_after(idx, e))
-        if total is None or total.i in used_totals or total.table is not None or total.i in skip:
+        if total is None or total.i in used_totals or total.table is not None or total.i in skip or _change(total):
             continue
         depth, close = _bracket(text, s)
         if depth and close == -1:
@@ -140,7 +145,7 @@ def _bracketed(idx: FigureIndex, skip: set[int]) -> list[SumGroup]:
     text = idx.text
     out = []
     for f in idx.figures:
-        if f.kind not in ("money", "count") or f.i in skip or f.table is not None or f.approx:
+        if f.kind not in ("money", "count") or f.i in skip or f.table is not None or f.approx or _change(f):
             continue
         k = f.end
         if k < len(text) and text[k] == " ":
@@ -159,9 +164,10 @@ def _bracketed(idx: FigureIndex, skip: set[int]) -> list[SumGroup]:
         inside = text[k + 1:close]
         if _opener_re().search(inside):
             continue  # （其中 …）: the opener's own list
-        parts = [p for p in idx.between(k + 1, close) if _compatible(f, p) and p.paren == f.paren + 1]
-        if len(parts) < 2 or any(p.approx for p in parts) or any(not _named(p) for p in parts):
-            continue
+        inner = [p for p in idx.between(k + 1, close) if p.kind == f.kind]
+        parts = [p for p in inner if _compatible(f, p) and p.paren == f.paren + 1]
+        if len(parts) < 2 or len(parts) < len(inner) or any(p.approx for p in parts) or any(not _named(p) for p in parts):
+            continue  # a bracket that also holds a change (上年 …, 增加 …) is a comparison, not a breakdown
         etc = "等" in inside[-3:]
         plus = "+" in inside or "＋" in inside
         out.append(SumGroup(f, parts, "（）", exhaustive=plus and not etc, etc=etc))

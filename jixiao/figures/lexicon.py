@@ -100,6 +100,7 @@ class Lexicon:
     ordinals: Words
     unit_price: Words
     generic_words: Words
+    change_words: Words
 
 
 @cache
@@ -118,6 +119,6 @@ def lexicon() -> Lexicon:
         "label_tail", "label_head", "key_head", "key_verbs", "openers", "not_openers", "exhaustive_openers", "catch_all", "etcetera", "total_words",
         "total_rows", "score_total", "score_col", "weight_col", "target_col", "actual_col", "reason_col",
         "rate_col", "budget_col", "executed_col", "sources", "uses", "balance", "list_openers",
-        "list_separators", "ordinals", "unit_price", "generic_words")}
+        "list_separators", "ordinals", "unit_price", "generic_words", "change_words")}
     return Lexicon(money=money, units=units, unit_words=Words.of(units), cn_count=Words.of(u["cn_count"]),
                    rates=rates, rate_names=Words.of([n for r in raw["rates"] for n in r["name"]]), **w)
