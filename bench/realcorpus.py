@@ -193,6 +193,7 @@ def planted(corpus: Path, seed: int = 0, variants: int = 2, per_doc: int = 5) ->
     false_clean = Counter()
     clean_docs = 0
     missed: dict[str, str] = {}
+    others: list[str] = []
     files = sorted((corpus / "real").glob("r*.txt")) + sorted(corpus.glob("[0-9]*.txt"))
     for p in files:
         text = p.read_text("utf-8")
@@ -216,12 +217,16 @@ def planted(corpus: Path, seed: int = 0, variants: int = 2, per_doc: int = 5) ->
                                                           for e in (f2.evidence, *f2.related) if e is not None)]
                     found[kind] += bool(touching)
                     false_planted[kind].update(f2.code for f2 in fresh if f2 not in touching)
+                    if p.stem not in HELD_OUT:
+                        for f2 in fresh:
+                            if f2 not in touching:
+                                others.append(f"{p.stem}: {raw} → {new}: {f2.code} {f2.message[:80]}")
                     if not touching and p.stem not in HELD_OUT:
                         missed.setdefault(kind, [])
                         missed[kind].append(f"{p.stem}: {raw} → {new} …{idx.context(f)}…")
     return {"per_kind": dict(per_kind), "found": dict(found), "false_clean": dict(false_clean),
             "false_planted": {k: dict(v) for k, v in false_planted.items()}, "clean_docs": clean_docs,
-            "missed": missed}
+            "missed": missed, "others": others}
 
 
 def report(corpus: Path, seed: int = 0) -> int:
@@ -244,6 +249,8 @@ def report(corpus: Path, seed: int = 0) -> int:
         print(f"{kind:<10}{n:>8}{k:>8}{k / n:>9.1%}  {fp}")
     fc = ", ".join(f"{c}×{n}" for c, n in sorted(m["false_clean"].items())) or "none"
     print(f"errors matching no label on the {m['clean_docs']} unmutated texts (real + seeds): {fc}")
+    for ex in m["others"][:6]:
+        print(f"  other new error: {ex}")
     for kind, exs in m["missed"].items():
         for ex in exs[:6]:
             print(f"  missed {kind}: {ex}")
