@@ -11,9 +11,10 @@ is an unlabelled error. For the held-out third only codes and counts are printed
 
 Part 2 plants errors in memory in every real text and seed (never written anywhere): one figure of
 a sum that checks out, of a rate that reproduces from its inputs, of a count that matches its list,
-and one of two equal statements of a total, changed by a few units of its last digit (two changes
+and the restatement of a total its parts confirm, changed by a few units of its last digit (two changes
 per site, each in its own copy); recall per kind, other new errors in the changed copies, and the
-errors found on the unmutated texts. A planted change is found by a new error whose evidence or
+errors found on the unmutated texts. A planted change is found by a new finding at the severity the
+rule promises (an error; a warning for a restatement that no breakdown ties down) whose evidence or
 related evidence covers the changed figure.
 """
 
@@ -170,11 +171,17 @@ def plant_sites(idx) -> dict[str, list[tuple]]:
             rate_site(g.fig("rate"), g.fig("executed"), g.fig("budget"))
     from jixiao.figures.lists import repeat_keys
 
+    from jixiao.audit.figures import _sum_roles
+
+    _failing, confirmed = _sum_roles(idx)
     grouped = {f.i for g in idx.groups if g.kind == "sum" for f in (g.total, *g.parts)}
     for fs in repeat_keys(idx).values():
         same = [f for f in fs if f.value == fs[0].value]
+        tied = [f for f in same if f.i in confirmed]
         if len(same) >= 2 and any(f.i in grouped for f in same):
-            out["repeat"].append((same[-1], None, 4 * tol(same[-1]) / _scale(same[-1])))
+            other = next(f for f in reversed(same) if not tied or f is not tied[0])
+            # an error when a confirmed total is restated, else the rule promises a warning
+            out["repeat"].append((other, None, 4 * tol(other) / _scale(other), "error" if tied else "warning"))
     return out
 
 
@@ -202,9 +209,10 @@ def planted(corpus: Path, seed: int = 0, variants: int = 2, per_doc: int = 5) ->
         labels = json.loads(p.with_suffix(".expected.json").read_text("utf-8")).get("inconsistencies", [])
         false_clean.update(f.code for f in base if f.severity == "error"
                            and not any(matches(f, lb) for lb in labels))
-        before = {(f.code, f.message) for f in base if f.severity == "error"}
+        before = {(f.code, f.message) for f in base}
         for kind, sites in plant_sites(idx).items():
-            for f, up, least in sites[:per_doc]:
+            for f, up, least, *expect in sites[:per_doc]:
+                need = _RANK[expect[0] if expect else "error"]
                 for _ in range(variants):
                     raw = idx.text[f.start:f.start + len(f.raw)]
                     new = _bump(raw, rng, up, least)
@@ -212,14 +220,14 @@ def planted(corpus: Path, seed: int = 0, variants: int = 2, per_doc: int = 5) ->
                     a, b = f.start, f.start + len(new)
                     fs, _ = analyse_text(p.stem, mutated)
                     per_kind[kind] += 1
-                    fresh = [f2 for f2 in fs if f2.severity == "error" and (f2.code, f2.message) not in before]
+                    fresh = [f2 for f2 in fs if _RANK[f2.severity] <= need and (f2.code, f2.message) not in before]
                     touching = [f2 for f2 in fresh if any(e.start < b and a < e.end
                                                           for e in (f2.evidence, *f2.related) if e is not None)]
                     found[kind] += bool(touching)
-                    false_planted[kind].update(f2.code for f2 in fresh if f2 not in touching)
+                    false_planted[kind].update(f2.code for f2 in fresh if f2 not in touching and f2.severity == "error")
                     if p.stem not in HELD_OUT:
                         for f2 in fresh:
-                            if f2 not in touching:
+                            if f2 not in touching and f2.severity == "error":
                                 others.append(f"{p.stem}: {raw} → {new}: {f2.code} {f2.message[:80]}")
                     if not touching and p.stem not in HELD_OUT:
                         missed.setdefault(kind, [])

@@ -320,8 +320,8 @@ def _remainder(idx: FigureIndex, ctx: Context, g: Any) -> Iterator[Finding]:
       example='`地方资金922.88万元` (一) … `地方资金992.88万元` (二) → error: the same amount written two ways')
 def repeated_amounts(ctx: Context) -> Iterator[Finding]:
     """An amount named by the same distinctive label (中央级资金转移支付, 地方资金 …) written twice with
-    two values, one of them in a breakdown. An error when one statement sits in a breakdown that does
-    not add up, or is the total of one that does (the other is then the slip); otherwise a warning (two
+    two values, one of them in a breakdown. An error when one statement is the total of a breakdown that
+    adds up (地方资金 922.88 = 877.99 + 44.89, so 992.88 elsewhere is the slip); otherwise a warning (two
     things may share a name). Generic labels (预算数, 资金, 项目支出), changes (较上年, 增加), different
     verbs (下达 / 拨付), different years, per-unit and approximate figures are not compared."""
     idx = index_of(ctx)
@@ -334,7 +334,7 @@ def repeated_amounts(ctx: Context) -> Iterator[Finding]:
         for f in fs[1:]:
             if abs(f.value - first.value) <= tol(f) + tol(first):
                 continue
-            sure = any(x.i in failing or x.i in confirmed for x in fs)
+            sure = any(x.i in confirmed for x in fs)
             yield make(idx, ctx, "JX404", "error" if sure else "warning",
                        f"“{g.key}”前文写为 {show(first)}（第 {first.line} 行），此处写为 {show(f)}"
                        + ("" if sure else "（两处可能指不同事项，请核对）"),
@@ -344,8 +344,8 @@ def repeated_amounts(ctx: Context) -> Iterator[Finding]:
 
 
 def _sum_roles(idx: FigureIndex) -> tuple[set[int], set[int]]:
-    """(figures of a breakdown that does not add up, totals of one that does): a repeat that involves
-    either is one quantity with a slip, not two quantities sharing a name."""
+    """(figures of a breakdown that does not add up, totals of one that does). A repeat of a confirmed
+    total is one quantity with a slip, not two quantities sharing a name."""
     failing: set[int] = set()
     confirmed: set[int] = set()
     for g in idx.groups_of("sum"):

@@ -327,8 +327,8 @@ def _matching_prefix(total: Figure, parts: list[Figure]) -> int | None:
 
 
 def _half(f: Figure) -> Decimal:
-    if f.written == 0:
-        return Decimal(0)
+    if f.written == 0 or (f.kind == "count" and f.decimals == 0):
+        return Decimal(0)  # a written 0 and a whole count are exact
     sc = lexicon().money.get(f.unit, Decimal(1)) if f.kind == "money" else Decimal(1)
     return Decimal(5).scaleb(-(f.decimals + 1)) * sc
 

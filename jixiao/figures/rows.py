@@ -169,7 +169,7 @@ def _align(total: list[Figure], parts: list[list[Figure]]) -> list[tuple[Figure,
 def _half(f: Figure) -> object:
     from decimal import Decimal
 
-    if f.written == 0:
-        return Decimal(0)
+    if f.written == 0 or (f.kind == "count" and f.decimals == 0):
+        return Decimal(0)  # a written 0 and a whole count are exact
     sc = lexicon().money.get(f.unit, Decimal(1)) if f.kind == "money" else Decimal(1)
     return Decimal(5).scaleb(-(f.decimals + 1)) * sc
