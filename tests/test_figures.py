@@ -289,3 +289,13 @@ def test_pipeline_builds_the_index_once_and_shares_it(tmp_path, monkeypatch):
 def test_changes_and_comparisons_are_not_parts():
     text = "本年支出合计1000万元（上年1100万元，减少100万元）。\n本年收入800万元，其中：财政拨款700万元，较上年增加50万元，其他收入100万元。\n"
     assert not [f for f in _check(text, "JX401") if f.severity == "error"]
+
+
+def test_count_against_an_enumeration():
+    text = "全年重点开展了三方面工作：一是完善制度；二是加强培训。\n"
+    f = _one(_check(text, "JX403"), "JX403", "error")
+    assert f.stated == "三方面" and f.recomputed == "2" and len(f.related) == 2
+    ok = "全年重点开展了三方面工作：一是完善制度；二是加强培训；三是强化监督。\n"
+    assert not _check(ok, "JX403")
+    spread = "全年重点开展了三方面工作：\n一是完善制度。\n二是加强培训。\n"
+    assert _one(_check(spread, "JX403"), "JX403", "warning")

@@ -270,6 +270,9 @@ def narrative_rates(ctx: Context) -> Iterator[Finding]:
                    recomputed=f"{fmt(quantize(e0, shown))}%", arithmetic=arith, kind=kind)
 
 
+_ORD = "一二三四五六七八九十"
+
+
 @rule("JX403", "所列个数 = 列举的项数", severity="error",
       source="文中“N个/N项”与其后列举的名称应一致；issue 13", needs_doc=True,
       example='`直属事业单位10个，分别为：甲中心、乙站…（九个名称）` → error: 9 items listed for 10')
@@ -289,6 +292,17 @@ def listed_counts(ctx: Context) -> Iterator[Finding]:
         if Decimal(n) == g.count.value:
             continue
         sev = "warning" if g.etc or n > g.count.value else "error"
+        if g.how == "ordinal":
+            names = "、".join(idx.text[a:b] for a, b in g.items)
+            f = make(idx, ctx, "JX403", sev,
+                     f"{g.count.label or '数量'} 写为 {show(g.count)}，其后逐条列出 {n} 条（{names}）"
+                     + ("（列举跨段，后文可能另有）" if g.etc else ""),
+                     stated=g.count, recomputed=str(n), arithmetic=f"一是…{_ORD[n - 1]}是：{n} 条 ≠ 写明 {g.count.raw}",
+                     kind="breakdown" if sev == "warning" else None)
+            from dataclasses import replace
+
+            yield replace(f, related=tuple(idx.evidence(start=a, end=b) for a, b in g.items))
+            continue
         names = "、".join(idx.text[a:b] for a, b in g.items[:12])
         a, b = g.items[0][0], g.items[-1][1]
         f = make(idx, ctx, "JX403", sev,

@@ -74,7 +74,7 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
         if k >= len(text):
             continue
         rest = text[k:k + 6]
-        opener = None
+        opener: str | None = None
         if rest[:1] in "：:":
             opener = rest[:1]
         else:
@@ -82,6 +82,10 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
             w = lex.list_openers.at(r, 0)
             if w in ("分别为", "分别是", "包括", "即"):
                 opener = w
+        og = _ordinals_after(idx, f, k)
+        if og is not None:
+            out.append(og)
+            continue
         if not opener:
             continue
         start = text.find(opener, k) + len(opener)
@@ -92,11 +96,40 @@ def counts(idx: FigureIndex) -> list[CountGroup]:
         items = _list_items(body, start)
         if 0 < len(items) < f.value:
             items = _split_last(text, items)
-        if len(items) < 2 or any(idx.between(a, b) for a, b in items[:1] if False):
+        if len(items) < 2:
             continue
         etc = body.rstrip(" 。").endswith(("等", "等等")) or "等" in body[-4:]
         out.append(CountGroup(f, items, "list", etc=etc))
     return out
+
+
+_ORDINALS = "一二三四五六七八九十"
+_ORDINAL_REACH = 1500  # how far an enumeration 一是…二是… is followed
+
+
+def _ordinals_after(idx: FigureIndex, f: Figure, k: int) -> CountGroup | None:
+    """主要开展了三方面工作：一是…；二是…: a count and the 一是/二是… that enumerate it. The items are
+    counted while they follow in order; ``etc`` is set when the enumeration leaves the count's paragraph
+    (a later paragraph may hold the rest)."""
+    text = idx.text
+    first = text.find("一是", k, k + 14)
+    gap = text[k:first]
+    if first == -1 or "。" in gap or any(ch in gap for ch in "（(*0123456789") or \
+            ("\n" in gap and not gap.strip().startswith((":", "："))):
+        return None  # the enumeration must start right after the count (a nested （1）… 一是 is another list)
+    items = []
+    pos = first
+    line_end = text.find("\n", k)
+    line_end = len(text) if line_end == -1 else line_end
+    for n, ch in enumerate(_ORDINALS):
+        at = text.find(ch + "是", pos, first + _ORDINAL_REACH)
+        if at == -1 or (n and at < pos):
+            break
+        items.append((at, at + 2))
+        pos = at + 2
+    if len(items) < 2:
+        return None
+    return CountGroup(f, items, "ordinal", etc=items[-1][0] > line_end)
 
 
 def remainders(idx: FigureIndex, found: list[SumGroup]) -> list[CountGroup]:
