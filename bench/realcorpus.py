@@ -169,9 +169,8 @@ def plant_sites(idx) -> dict[str, list[tuple]]:
         elif g.kind == "exec_row" and g.fig("rate") is not None and g.fig("executed") is not None \
                 and g.fig("budget") is not None and g.fig("budget").value > 0:
             rate_site(g.fig("rate"), g.fig("executed"), g.fig("budget"))
-    from jixiao.figures.lists import repeat_keys
-
     from jixiao.audit.figures import _sum_roles
+    from jixiao.figures.lists import repeat_keys
 
     _failing, confirmed = _sum_roles(idx)
     grouped = {f.i for g in idx.groups if g.kind == "sum" for f in (g.total, *g.parts)}
