@@ -299,3 +299,12 @@ def test_count_against_an_enumeration():
     assert not _check(ok, "JX403")
     spread = "全年重点开展了三方面工作：\n一是完善制度。\n二是加强培训。\n"
     assert _one(_check(spread, "JX403"), "JX403", "warning")
+
+
+def test_header_path_of_a_cell_under_two_header_rows():
+    text = "评价指标\t\t得分\n名称\t分值\t自评\n决策\t20\t19\n"
+    idx = build_index(_doc(text))
+    f = next(f for f in idx.figures if f.raw == "19")
+    assert f.header == "得分 / 自评"
+    g = next(f for f in idx.figures if f.raw == "20")
+    assert g.header == "分值" and g.row_label == "决策"

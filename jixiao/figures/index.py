@@ -396,18 +396,26 @@ def _is_numeric_cell(s: str) -> bool:
 
 
 def _headers(v: TableView) -> dict[tuple[int, int], str]:
-    """The column header above each cell: the nearest row above with text in that column and no figures."""
+    """The header path above each cell: the texts of the run of header rows (rows of words, no figures)
+    nearest above it, top-down, joined by " / " (评价指标 / 得分)."""
     out: dict[tuple[int, int], str] = {}
-    last: dict[int, str] = {}
+    path: dict[int, list[str]] = {}
+    fresh = True  # the next header row starts a new run of headers
     for r, row in enumerate(v.rows):
         texts = [c for c in row if not _is_numeric_cell(c.text)]
         is_header = len(texts) >= 2 and len(texts) == len(row)
-        for c in row:
-            out[(r, c.col)] = last.get(c.col, "")
-        if is_header:
+        if not is_header:
             for c in row:
-                for k in range(c.col, c.col + max(1, c.colspan)):
-                    last[k] = c.text
+                out[(r, c.col)] = " / ".join(path.get(c.col, ()))
+            fresh = True
+            continue
+        if fresh:
+            path, fresh = {}, False
+        for c in row:
+            out[(r, c.col)] = " / ".join(path.get(c.col, ()))
+            for k in range(c.col, c.col + max(1, c.colspan)):
+                if c.text not in path.setdefault(k, []):
+                    path[k].append(c.text)
     return out
 
 
