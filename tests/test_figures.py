@@ -308,3 +308,22 @@ def test_header_path_of_a_cell_under_two_header_rows():
     assert f.header == "得分 / 自评"
     g = next(f for f in idx.figures if f.raw == "20")
     assert g.header == "分值" and g.row_label == "决策"
+
+
+_ALPHABET = "0123456789.,%万元人个其中为分别包括含即：:（）()|\t\n 。；、一二三是合计总额执行率分值得分年度资金≥<=—-"
+
+
+def test_any_text_indexes_and_audits_without_raising():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(st.text(alphabet=_ALPHABET, max_size=400))
+    def run(text):
+        idx = build_index(_doc(text))
+        assert all(0 <= f.start < f.end <= len(text) for f in idx.figures)
+        assert [f.start for f in idx.figures] == sorted(f.start for f in idx.figures)
+        for f in check(Evaluation(doc="t"), _doc(text), select=["JX4"], index=idx):
+            assert f.stated and f.evidence is not None and f.arithmetic
+
+    run()
