@@ -327,3 +327,17 @@ def test_any_text_indexes_and_audits_without_raising():
             assert f.stated and f.evidence is not None and f.arithmetic
 
     run()
+
+
+def test_form_total_row_against_its_rows_once_the_weights_show_every_row_was_read():
+    text = ("| 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |\n"
+            "| 年度资金总额 | 50 | 50 | 50 | 10 | 100% | 10 |\n"
+            "| 一级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 | 偏差原因 |\n"
+            "| 产出指标 | 受助学生人数 | ≥700人 | 735人 | 50 | 50 | |\n"
+            "| 效益指标 | 政策知晓率 | ≥95% | 98% | 30 | 30 | |\n"
+            "| 满意度指标 | 家长满意度 | ≥95% | 100% | 10 | 10 | |\n"
+            "| 其他说明 | 无 | 总分 | 100 | 96 | 优 |\n")
+    f = _one(_check(text, "JX416"), "JX416", "error")
+    assert f.stated == "96" and f.recomputed == "100"
+    assert not _check(text.replace("| 100 | 96 |", "| 100 | 100 |"), "JX416")
+    assert not _check(text.replace("| 30 | 30 |", "| 20 | 20 |"), "JX416")  # weights 90: a row may be missing

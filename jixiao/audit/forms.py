@@ -306,7 +306,9 @@ def _table_total_scores(idx: FigureIndex) -> list[tuple[Figure, list[Figure]]]:
       example="`自评得分为 96.61 分` while the score table's 合计 row reads 97.61 → error")
 def score_totals(ctx: Context) -> Iterator[Finding]:
     """The total score written in the text (自评得分为 97.61 分) against the 合计 row of the score table
-    (when the document has one such table), and that 合计 against the sum of the 得分 column above it."""
+    (when the document has one such table), and that 合计 against the sum of the 得分 column above it;
+    in a 自评表 read from its cells, the 总分 row's 得分 against the rows' 得分 once their 分值 add up to
+    the 总分 row's 分值 (or to 100), which shows every row was read."""
     idx = index_of(ctx)
     if idx is None:
         return
@@ -328,7 +330,55 @@ def score_totals(ctx: Context) -> Iterator[Finding]:
                            f"{f.label} 写为 {f.raw} 分，评分表合计得分为 {total.raw}", stated=f, related=[total] + rows,
                            recomputed=total.raw, arithmetic=f"评分表合计 {total.raw}"
                            + (f" = {' + '.join(r.raw for r in rows)}" if rows else "") + f" ≠ {f.raw}")
-    _ = (wan, Decimal)
+    yield from _form_totals(idx, ctx)
+
+
+_TOTAL_ROW = ("总分", "合计", "总计", "合 计", "总 分")
+
+
+def _form_totals(idx: FigureIndex, ctx: Context) -> Iterator[Finding]:
+    """A 自评表's 总分 row (分值 100, 得分 96) against its rows: when the rows' 分值 add up to the stated
+    (or to 100), every row was read, so their 得分 must add up to the stated 得分."""
+    blocks = getattr(idx, "blocks", [])
+    for bi, blk in enumerate(blocks):
+        if not blk.is_indicator or not blk.rows:
+            continue
+        rows = list(blk.rows)
+        prev = blocks[bi - 1] if bi else None
+        if prev is not None and prev.is_exec and blk.start - prev.end < 3000:
+            rows += [r for r in prev.rows[:1] if r.fig("weight") is not None and r.fig("score") is not None]
+        if any(r.fig("weight") is None or r.fig("score") is None for r in rows):
+            continue
+        last = max(r.fig("score").end for r in blk.rows)
+        w_tot, s_tot = _total_row(idx, last)
+        if s_tot is None:
+            continue
+        w_sum = sum((r.fig("weight").value for r in rows), Decimal(0))
+        if w_sum != (w_tot.value if w_tot is not None else HUNDRED):
+            continue  # rows missed or a weight misread: no claim on the scores
+        scores = [r.fig("score") for r in rows]
+        sev, s, diff, t = sum_verdict(s_tot, scores, exhaustive=True)
+        if sev != "error":
+            continue
+        yield make(idx, ctx, "JX416", "error",
+                   f"自评表 总分行 得分 写为 {s_tot.raw}，各行得分之和为 {fmt(s)}（各行分值之和 {fmt(w_sum)} 与总分分值相符，各行已读全）",
+                   stated=s_tot, related=scores, recomputed=fmt(s),
+                   arithmetic=" + ".join(x.raw for x in scores) + f" = {fmt(s)} ≠ {s_tot.raw}")
+
+
+def _total_row(idx: FigureIndex, pos: int) -> tuple[Figure | None, Figure | None]:
+    """(分值 total, 得分 total) of the 总分 / 合计 row that follows ``pos`` (within a few cells)."""
+    text = idx.text
+    window = text[pos:pos + 300]
+    k = min((window.find(w) for w in _TOTAL_ROW if w in window), default=-1)
+    if k == -1:
+        return None, None
+    figs = [f for f in idx.between(pos + k, pos + k + 60) if f.kind in ("plain", "score")][:2]
+    gap_ok = all(not any(ch.isalpha() and not ch.isascii() for ch in text[a.end:b.start])
+                 for a, b in zip(figs, figs[1:], strict=False))
+    if not figs or not gap_ok:
+        return None, None
+    return (figs[0], figs[1]) if len(figs) == 2 else (None, figs[0])
 
 
 @rule("JX417", "表中总数行 = 其下分项各行之和", severity="error",

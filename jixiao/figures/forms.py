@@ -277,6 +277,9 @@ def _indicator_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
             vals.append(toks[j])
             j += 1
         i = j
+        if any(v.text.replace(" ", "") in ("总分", "合计", "总计", "小计") for v in vals) or \
+                lab.text.replace(" ", "") in ("总分", "合计", "总计", "小计"):
+            continue  # the total row is not one of the rows
         vals = [v for v in vals if v.kind in ("fig", "dash", "value", "mixed")]
         if "reason" in blk.cols[blk.cols.index("score"):]:
             while len(vals) > len(cols) and vals[-1].kind in ("value", "dash"):
