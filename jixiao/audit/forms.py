@@ -316,7 +316,7 @@ def score_totals(ctx: Context) -> Iterator[Finding]:
     tables = _table_total_scores(idx)
     for total, rows in tables:
         if rows:
-            sev, s, diff, t = sum_verdict(total, rows, exhaustive=True)
+            sev, s, diff, t = sum_verdict(total, rows, exhaustive=True, counts=True)  # whole points are exact
             if sev == "error":
                 yield make(idx, ctx, "JX416", "error",
                            f"评分表 合计得分 写为 {total.raw}，各行得分之和为 {fmt(s)}", stated=total, related=rows,
@@ -357,7 +357,7 @@ def _form_totals(idx: FigureIndex, ctx: Context) -> Iterator[Finding]:
         if w_sum != (w_tot.value if w_tot is not None else HUNDRED):
             continue  # rows missed or a weight misread: no claim on the scores
         scores = [r.fig("score") for r in rows]
-        sev, s, diff, t = sum_verdict(s_tot, scores, exhaustive=True)
+        sev, s, diff, t = sum_verdict(s_tot, scores, exhaustive=True, counts=True)  # whole points are exact
         if sev != "error":
             continue
         yield make(idx, ctx, "JX416", "error",
