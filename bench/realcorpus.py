@@ -146,7 +146,7 @@ def plant_sites(idx) -> dict[str, list[tuple]]:
     reproduces from its inputs moves out of their rounding interval; a count that matches its list
     is raised (a list shorter than its count); one of two equal statements of a labelled amount moves.
     """
-    from jixiao.audit.figures import _rate_working, rate_verdict, sum_verdict, tol
+    from jixiao.audit.figures import _rate_working, rate_verdict, sum_band, sum_verdict, tol, unit_of
 
     out: dict[str, list] = defaultdict(list)
 
@@ -158,10 +158,13 @@ def plant_sites(idx) -> dict[str, list[tuple]]:
 
     for g in idx.groups:
         if g.kind == "sum" and g.where == "text" and len(g.parts) >= 2 and not g.etc:
-            sev, _s, _d, t = sum_verdict(g.total, g.parts, exhaustive=False, counts=g.total.kind == "count")
+            counts = g.total.kind == "count"
+            sev, _s, _d, _t = sum_verdict(g.total, g.parts, exhaustive=False, counts=counts)
             if sev is None:
                 p = g.parts[0]
-                out["sum"].append((p, True, (2 * t + tol(p) * 4) / (1 if p.kind != "money" else _scale(p))))
+                t, band = sum_band(g.total, g.parts, counts)
+                # past the tolerance and the last-digit band: a clear mismatch, not rounding
+                out["sum"].append((p, True, (2 * t + band + unit_of(p)) / _scale(p)))
         elif g.kind == "rate" and g.rate.decimals <= 2:
             rate_site(g.rate, g.numerator, g.denominators[0])
         elif g.kind == "count" and len(g.items) == int(g.count.value) and not g.etc:

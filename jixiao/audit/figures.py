@@ -92,15 +92,22 @@ def sum_verdict(total: Figure, parts: list[Figure], *, exhaustive: bool, counts:
     A list that may leave parts out and falls short: warning."""
     s = sum((p.value for p in parts), Decimal(0))
     diff = s - total.value
-    t = tol(total, exact_integers=counts) + sum((_part_tol(p, total, counts) for p in parts), Decimal(0))
+    t, coarse = sum_band(total, parts, counts)
     if abs(diff) <= t:
         return None, s, diff, t
-    coarse = max(unit_of(total), *(2 * _part_tol(p, total, counts) for p in parts))
     if abs(diff) <= t + coarse and not counts:
         return "info", s, diff, t
     if diff > 0 or exhaustive:
         return "error", s, diff, t
     return "warning", s, diff, t
+
+
+def sum_band(total: Figure, parts: list[Figure], counts: bool = False) -> tuple[Decimal, Decimal]:
+    """(tolerance, rounding band) of a sum: the summed half-units of the written digits, and one unit
+    of the coarsest written digit beyond it (a gap there is last-digit rounding, info)."""
+    t = tol(total, exact_integers=counts) + sum((_part_tol(p, total, counts) for p in parts), Decimal(0))
+    coarse = max(unit_of(total), *(2 * _part_tol(p, total, counts) for p in parts))
+    return t, coarse
 
 
 def _part_tol(p: Figure, total: Figure, counts: bool) -> Decimal:
