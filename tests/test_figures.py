@@ -341,3 +341,13 @@ def test_form_total_row_against_its_rows_once_the_weights_show_every_row_was_rea
     assert f.stated == "96" and f.recomputed == "100"
     assert not _check(text.replace("| 100 | 96 |", "| 100 | 100 |"), "JX416")
     assert not _check(text.replace("| 30 | 30 |", "| 20 | 20 |"), "JX416")  # weights 90: a row may be missing
+
+
+def test_budget_rows_without_a_rate_column_and_names_glued_to_values():
+    text = ("项目 | 预算数 | 执行数 | 分值 | 得分\n基本支出 | 984.8 | 914.97 | 10 | 10\n项目支出 | 300 | 300 | 10 | 10\n")
+    f = _one(_check(text, "JX412"), "JX412", "warning")
+    assert f.stated == "10" and f.recomputed == "9.29" and "914.97/984.8" in f.message
+    glued = ("项目资金 年初预算数 全年预算数 全年执行数 分值 执行率 得分\n"
+             "年度资金总额0 0 0 10 100% 0\n其中：当年财政拨款90 89.974 89.974 — 100% —\n")
+    fs = _check(glued)
+    assert _one(fs, "JX415", "error") and _one(fs, "JX412", "error")

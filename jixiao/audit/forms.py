@@ -59,9 +59,10 @@ def form_rates(ctx: Context) -> Iterator[Finding]:
       source="财预〔2020〕10号 自评表：预算执行率得分 = 分值 × min(执行率, 100%)；issue 13", needs_doc=True,
       example='`年度资金总额 | 0 | 0 | 0 | 10 | 100% | 0` → error: 10 × 100% = 10 ≠ 0 (full execution scores in full)')
 def form_rate_scores(ctx: Context) -> Iterator[Finding]:
-    """The 得分 of a budget row against 分值 × min(执行率, 100%). At 100 % execution every scoring rule
-    gives full marks, so a different score there is an error; below 100 % local rules may band the
-    score, so a mismatch is a warning."""
+    """The 得分 of a budget row against 分值 × min(执行率, 100%), the rate as stated or, in a form without
+    a 执行率 column, as 执行数 / 预算数. At 100 % execution every scoring rule gives full marks, so a
+    different score there is an error; below 100 % local rules may band the score (a warning), and
+    whole points rounded or cut from it are accepted."""
     idx = index_of(ctx)
     if idx is None:
         return
@@ -69,35 +70,46 @@ def form_rate_scores(ctx: Context) -> Iterator[Finding]:
     seen_rows: set[tuple] = set()
     for r in _rows(idx, "exec_row"):
         rate, w, s = r.fig("rate"), r.fig("weight"), r.fig("score")
-        if rate is None or w is None or s is None or s.i in seen or w.kind not in ("plain", "score"):
+        ex, bud = r.fig("executed"), r.fig("budget") or r.fig("initial")
+        if w is None or s is None or s.i in seen or w.kind not in ("plain", "score"):
             continue
         if s.kind not in ("plain", "score") or w.value <= 0:
             continue
+        computed = rate is None
+        if computed:
+            if ex is None or bud is None or bud.value <= 0 or ex.kind != bud.kind:
+                continue
+            rate_value, rate_text = ex.value / bud.value * HUNDRED, f"{show(ex)}/{show(bud)}"
+            rate_decimals = 2
+        else:
+            rate_value, rate_text, rate_decimals = rate.value, f"{rate.raw}%", rate.decimals
         seen.add(s.i)
-        capped = min(rate.value, HUNDRED)
+        capped = min(rate_value, HUNDRED)
         want = w.value * capped / HUNDRED
         d = max(s.decimals, 0)
-        if abs(want - s.value) <= Decimal(5).scaleb(-(d + 1)) + w.value * Decimal(5).scaleb(-(rate.decimals + 3)):
+        if abs(want - s.value) <= Decimal(5).scaleb(-(d + 1)) + w.value * Decimal(5).scaleb(-(rate_decimals + 3)):
             continue
         if s.value > w.value:
             continue  # JX413 says so
-        sev = "error" if rate.value >= HUNDRED else "warning"
-        ex, bud = r.fig("executed"), r.fig("budget")
-        if ex is not None and bud is not None and bud.value > 0 and ex.kind == bud.kind:
+        sev = "error" if rate_value >= HUNDRED else "warning"
+        if not computed and ex is not None and bud is not None and bud.value > 0 and ex.kind == bud.kind:
             fits = w.value * min(ex.value / bud.value * HUNDRED, HUNDRED) / HUNDRED
             if abs(fits - s.value) <= Decimal(5).scaleb(-(d + 1)):
                 continue  # the score fits 执行数/预算数: the rate cell is the slip (JX411 / JX106 say so)
         if sev == "warning" and d == 0 and s.value in (quantize(want, 0), quantize(want, 0, "down")):
             continue  # whole-point scoring (8.62 → 9)
-        key = (w.value, rate.value, s.value)
+        key = (w.value, rate_value, s.value)
         if key in seen_rows:
             continue
         seen_rows.add(key)
+        shown = fmt(quantize(rate_value, 2))
         yield make(idx, ctx, "JX412", sev,
-                   f"{r.label} 执行率 {rate.raw}%、分值 {w.raw}，得分 写为 {s.raw}，按 分值 × 执行率 应为 "
-                   f"{fmt(quantize(want, max(d, 2)))}" + ("（全额执行应得满分）" if sev == "error" else "（各地评分档次可能不同）"),
-                   stated=s, related=[w, rate], recomputed=fmt(quantize(want, max(d, 2))),
-                   arithmetic=f"{w.raw} × min({rate.raw}%, 100%) = {fmt(quantize(want, 4))} ≠ {s.raw}")
+                   f"{r.label} 执行率 {shown}%{'（按 ' + rate_text + ' 计算）' if computed else ''}、分值 {w.raw}，"
+                   f"得分 写为 {s.raw}，按 分值 × 执行率 应为 {fmt(quantize(want, max(d, 2)))}"
+                   + ("（全额执行应得满分）" if sev == "error" else "（各地评分档次可能不同）"),
+                   stated=s, related=[w] + ([rate] if rate is not None else [ex, bud]),
+                   recomputed=fmt(quantize(want, max(d, 2))),
+                   arithmetic=f"{w.raw} × min({shown}%, 100%) = {fmt(quantize(want, 4))} ≠ {s.raw}")
 
 
 @rule("JX413", "自评表 得分不超过分值", severity="error",

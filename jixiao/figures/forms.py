@@ -25,6 +25,7 @@ _VALUE_WORDS = {"有效", "无效", "完成", "未完成", "达标", "合规", "
                 "提高", "提升", "健全", "显著", "明显", "满意", "基本满意", "按期", "及时", "已完成", "正常"}
 #: Names of the rows of a funds block (年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金, 基本支出 …).
 _FUND_ROW = ("资金", "拨款", "结转", "其他", "支出", "总额", "合计", "经费", "收入", "预算")
+_FUND_ROW_RE = re.compile("|".join(_FUND_ROW))
 _CMP_TOKENS = {"≥", "≧", ">=", "≤", "≦", "<=", "═", "=", ">", "<", "＝", "＞", "＜"}
 
 
@@ -62,7 +63,10 @@ class Block:
 
     @property
     def is_exec(self) -> bool:
-        return "rate" in self.cols and ("executed" in self.cols or "budget" in self.cols)
+        """Budget rows: 执行率 with 预算数 or 执行数, or 预算数, 执行数, 分值 and 得分 (the rate left to compute)."""
+        cols = set(self.cols)
+        return ("rate" in cols and bool({"executed", "budget"} & cols)) or (
+            {"executed", "weight", "score"} <= cols and bool({"budget", "initial"} & cols))
 
     @property
     def is_indicator(self) -> bool:
@@ -149,6 +153,12 @@ def tokens(idx: FigureIndex, a: int, b: int) -> list[Token]:
             out.append(Token(s, e, w, "fig", inside[0], inside[0].cmp))
         elif not inside and w in lexicon().units:
             out.append(Token(s, e, w, "unit"))
+        elif len(inside) == 1 and inside[0].end >= e - 1 and _FUND_ROW_RE.search(text, s, inside[0].start) \
+                and _CJK.match(w) and w[inside[0].start - s - 1] not in "（(":
+            # 年度资金总额250000: a name glued to its first value, split where the figure starts
+            f = inside[0]
+            out.append(Token(s, f.start, text[s:f.start], "label"))
+            out.append(Token(f.start, e, text[f.start:e], "fig", f, f.cmp))
         elif inside and len(_CJK.findall(w)) >= 4:
             out.append(Token(s, e, w, "label"))
         elif inside:
@@ -220,6 +230,8 @@ def _implied_weight(idx: FigureIndex, blk: Block) -> Figure | None:
 def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
     """Budget rows. A row with its execution-rate percent is read outwards from it (a crawl may drop
     the empty cells before it); a row without one (其中 rows of dashes and zeros) from the left."""
+    if "rate" not in blk.cols:
+        return _exec_rows_without_rate(toks, blk, bi)
     ri = blk.cols.index("rate")
     before_cols = [c for c in blk.cols[:ri] if c in ("initial", "budget", "executed", "weight")]
     after_cols = [c for c in blk.cols[ri + 1:] if c in ("weight", "score")][:2]
@@ -256,6 +268,33 @@ def _exec_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
                 cells[c] = v if v.kind == "fig" and v.figure is not None and v.figure.kind != "percent" else None
         else:
             continue
+        rows.append(FormRow(label.text, (label.start, label.end), cells, bi, "exec_row"))
+    return rows
+
+
+def _exec_rows_without_rate(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
+    """预算数 | 执行数 | 分值 | 得分 with no 执行率 column: each row's values in the header's order, read
+    from the right (the score cell ends the row); the rate is left to compute."""
+    cols = [c for c in blk.cols if c in ("initial", "budget", "executed", "weight", "score")]
+    rows = []
+    i, n = 0, len(toks)
+    while i < n:
+        if toks[i].kind != "label":
+            i += 1
+            continue
+        label = toks[i]
+        j = i + 1
+        while j < n and toks[j].kind in ("fig", "dash") and j - i <= len(cols) + 1:
+            j += 1
+        vals = toks[i + 1:j]
+        i = j
+        if len(vals) < len(cols) or not any(w in label.text for w in _FUND_ROW):
+            continue
+        vals = vals[-len(cols):]
+        if any(v.figure is not None and v.figure.kind not in ("money", "plain", "score") for v in vals):
+            continue
+        cells = {c: (v if v.kind == "fig" else None) for c, v in zip(cols, vals, strict=True)}
+        cells["rate"] = None
         rows.append(FormRow(label.text, (label.start, label.end), cells, bi, "exec_row"))
     return rows
 
