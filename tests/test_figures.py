@@ -351,3 +351,11 @@ def test_budget_rows_without_a_rate_column_and_names_glued_to_values():
              "年度资金总额0 0 0 10 100% 0\n其中：当年财政拨款90 89.974 89.974 — 100% —\n")
     fs = _check(glued)
     assert _one(fs, "JX415", "error") and _one(fs, "JX412", "error")
+
+
+def test_a_table_cell_with_spaces_is_one_cell_of_its_form_row():
+    text = ("| 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |\n"
+            "| 其中：当年 财政拨款 | 90 | 90 | 81 | 10 | 90% | 9 |\n")
+    idx = build_index(_doc(text))
+    row = next(g for g in idx.groups if g.kind == "exec_row")
+    assert row.label == "其中：当年 财政拨款" and row.fig("executed").raw == "81"

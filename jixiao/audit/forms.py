@@ -124,7 +124,7 @@ def form_score_caps(ctx: Context) -> Iterator[Finding]:
     by_block: dict[int, list[FormRow]] = {}
     for r in _rows(idx, "indicator_row") + _rows(idx, "exec_row"):
         by_block.setdefault(r.block, []).append(r)
-    blocks = getattr(idx, "blocks", [])
+    blocks = idx.blocks
     for b, rows in by_block.items():
         over = [r for r in rows if _over(r)]
         if not over:
@@ -351,7 +351,7 @@ _TOTAL_ROW = ("总分", "合计", "总计", "合 计", "总 分")
 def _form_totals(idx: FigureIndex, ctx: Context) -> Iterator[Finding]:
     """A 自评表's 总分 row (分值 100, 得分 96) against its rows: when the rows' 分值 add up to the stated
     (or to 100), every row was read, so their 得分 must add up to the stated 得分."""
-    blocks = getattr(idx, "blocks", [])
+    blocks = idx.blocks
     for bi, blk in enumerate(blocks):
         if not blk.is_indicator or not blk.rows:
             continue

@@ -140,9 +140,20 @@ def tokens(idx: FigureIndex, a: int, b: int) -> list[Token]:
     text = idx.text
     figs = idx.between(a, b)
     fstarts = [f.start for f in figs]
+    cells = idx.cell_spans
+    cstarts = [c[0] for c in cells]
     out: list[Token] = []
+    skip_to = a
     for m in _SPLIT.finditer(text, a, b):
         s, e, w = m.start(), m.end(), m.group(0)
+        if s < skip_to:
+            continue
+        ci = bisect.bisect_right(cstarts, s) - 1
+        if ci >= 0 and cells[ci][0] <= s < cells[ci][1] and " " in text[cells[ci][0]:cells[ci][1]]:
+            # a table reader's cell is one token even when it holds spaces (其中:当年财政 拨款)
+            s, e = cells[ci]
+            w = text[s:e]
+            skip_to = e
         k = bisect.bisect_left(fstarts, s)
         inside = [f for f in figs[k:k + 4] if f.start < e]
         if w in _CMP_TOKENS:
@@ -339,6 +350,5 @@ def _indicator_rows(toks: list[Token], blk: Block, bi: int) -> list[FormRow]:
 
 def find_form_groups(idx: FigureIndex) -> list[FormRow]:
     """Every form row found in ``idx`` (the blocks are kept on the index for the table-sum checks)."""
-    blocks = read_forms(idx)
-    idx.blocks = blocks  # type: ignore[attr-defined]
-    return [r for b in blocks for r in b.rows]
+    idx.blocks = read_forms(idx)
+    return [r for b in idx.blocks for r in b.rows]

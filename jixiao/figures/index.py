@@ -96,12 +96,15 @@ class FigureIndex:
     sentences: list[tuple[int, int]]
     tables: list[TableView]
     groups: list[Any] = field(default_factory=list)
+    blocks: list[Any] = field(default_factory=list)  # header blocks of forms (jixiao.figures.forms.Block)
+    cell_spans: list[tuple[int, int]] = field(default_factory=list)  # every table cell, sorted
     _starts: list[int] = field(default_factory=list)
     _sent_starts: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._starts = [f.start for f in self.figures]
         self._sent_starts = [a for a, _ in self.sentences]
+        self.cell_spans = sorted((c.start, c.end) for t in self.tables for c in t.cells())
 
     def between(self, start: int, end: int) -> list[Figure]:
         """Figures whose number starts in ``[start, end)``."""
