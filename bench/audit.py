@@ -2,6 +2,7 @@
 
     python bench/audit.py -n 500 --seed 1            # through the extractor when it is installed
     python bench/audit.py -n 500 --oracle            # figures straight from the truth (auditor alone)
+    python bench/audit.py --real ../shared/corpus    # the real corpus: labels found, planted errors (realcorpus.py)
 
 A planted error counts as found when a finding at the expected severity or above (``error`` for
 arithmetic plants, ``warning`` for a 其中 breakdown) points at — or relates to — one of the planted
@@ -83,7 +84,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--error-rate", type=float, default=0.3)
     ap.add_argument("--oracle", action="store_true", help="build evaluations from the truth, not the extractor")
     ap.add_argument("--show-misses", type=int, default=8, help="extractor misses to print")
+    ap.add_argument("--real", metavar="CORPUS", help="audit the real corpus (labels and planted errors) instead")
     args = ap.parse_args(argv)
+    if args.real:
+        from realcorpus import report
+
+        return report(Path(args.real), seed=args.seed)
 
     use_extractor = not args.oracle
     if use_extractor:

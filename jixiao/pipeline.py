@@ -26,6 +26,7 @@ class Analysis:
     evaluation: Evaluation | None = None
     document: Document | None = None
     score: Any = None  # jixiao.scoring.ScoreResult
+    figures: Any = None  # jixiao.figures.FigureIndex: every number of the document, built once, shared
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # one-line reason when the file could not be read
 
@@ -93,9 +94,21 @@ def analyse(path: str | Path, framework: str | None = None, *, data: bytes | Non
     from jixiao.audit import check
     from jixiao.scoring import score_evaluation
 
+    index = figure_index(doc)
     result = score_evaluation(evaluation, framework)
-    findings = check(evaluation, doc, framework=framework, score_result=result, **(check_options or {}))
-    return Analysis(path=str(path), sha256=sha, evaluation=evaluation, document=doc, score=result, findings=findings)
+    findings = check(evaluation, doc, framework=framework, score_result=result, index=index,
+                     **(check_options or {}))
+    return Analysis(path=str(path), sha256=sha, evaluation=evaluation, document=doc, score=result,
+                    figures=index, findings=findings)
+
+
+def figure_index(doc: Document | None) -> Any:
+    """The document's figure index (:mod:`jixiao.figures`), built once and shared by the checks."""
+    if doc is None:
+        return None
+    from jixiao.figures import build_index
+
+    return build_index(doc)
 
 
 def _load_bytes_via_file(p: Path, data: bytes, **opts: Any) -> tuple[Evaluation, Document | None]:

@@ -430,7 +430,7 @@ def test_registry_codes_are_stable_and_documented():
         assert code.startswith("JX") and len(code) == 5
         assert r.severity in ("error", "warning", "info")
         assert r.doc and r.source and r.title
-        assert r.family in ("arithmetic", "logic", "quality")
+        assert r.family in ("arithmetic", "logic", "quality", "figures")
 
 
 def test_select_and_ignore_prefixes():
@@ -438,7 +438,7 @@ def test_select_and_ignore_prefixes():
     assert [r.code for r in selected(["JX1"])] == [c for c in all_codes if c.startswith("JX1")]
     assert "JX204" not in [r.code for r in selected(None, ["JX204"])]
     assert [r.code for r in selected(["JX2"], ["JX20"])] == []
-    assert [r.code for r in selected(["ALL"], ["JX1", "JX2"])] == [c for c in all_codes if c.startswith("JX3")]
+    assert [r.code for r in selected(["ALL"], ["JX1", "JX2", "JX4"])] == [c for c in all_codes if c.startswith("JX3")]
 
 
 def test_findings_sorted_by_position_and_summary():

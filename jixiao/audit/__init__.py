@@ -1,7 +1,8 @@
 """Audit a self-evaluation like a careful reviewer: ``check(ev, doc) -> list[Finding]``.
 
-Checks live in three modules, one per family — :mod:`.arithmetic` (JX1xx),
-:mod:`.logic` (JX2xx), :mod:`.quality` (JX3xx) — and register themselves in
+Checks live in one module per family — :mod:`.arithmetic` (JX1xx),
+:mod:`.logic` (JX2xx), :mod:`.quality` (JX3xx), and :mod:`.figures` / :mod:`.forms` (JX4xx, over the
+figure index of :mod:`jixiao.figures`) — and register themselves in
 :data:`jixiao.audit.registry.REGISTRY`. ``check`` runs every selected rule and
 returns the findings sorted by their position in the document. The rule
 catalogue is ``docs/audit.md``.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jixiao.audit import arithmetic, logic, quality, scoring  # noqa: F401  (registers the checks)
+from jixiao.audit import arithmetic, figures, forms, logic, quality, scoring  # noqa: F401  (registers the checks)
 from jixiao.audit.context import Context, profile_for
 from jixiao.audit.registry import REGISTRY, Rule, selected
 from jixiao.model import Evaluation, Finding
@@ -41,16 +42,19 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def check(ev: Evaluation, doc: Any = None, *, framework: str | None = None, score_result: Any = None,
-          select: list[str] | None = None, ignore: list[str] | None = None) -> list[Finding]:
+          select: list[str] | None = None, ignore: list[str] | None = None, index: Any = None) -> list[Finding]:
     """Run every selected check over ``ev`` (and ``doc`` for the text checks); findings sorted by position.
 
-    ``select``/``ignore`` take ruff-style code prefixes (``JX1``, ``JX204``, ``ALL``).
+    ``select``/``ignore`` take ruff-style code prefixes (``JX1``, ``JX204``, ``ALL``). ``index`` is the
+    document's figure index when the caller built it already (``jixiao.pipeline.analyse`` does).
     """
     if score_result is None:
         score_result = _score(ev, framework)
     fw = framework or getattr(score_result, "framework", None)
     ctx = Context(ev=ev, doc=doc, profile=profile_for(fw if isinstance(fw, str) else None),
                   score_result=score_result)
+    if index is not None:
+        ctx.cache["figure_index"] = index
     out: list[Finding] = []
     seen: set[tuple] = set()
     for r in selected(select, ignore):
@@ -62,11 +66,36 @@ def check(ev: Evaluation, doc: Any = None, *, framework: str | None = None, scor
             continue
         for f in found:
             key = (f.code, f.path, f.message, f.evidence.start if f.evidence else None)
-            if key in seen:
+            if key in seen or (f.code.startswith("JX4") and _reported(f, out)):
                 continue
             seen.add(key)
             out.append(f)
     return sort_findings(out)
+
+
+def _reported(f: Finding, earlier: list[Finding]) -> bool:
+    """A figure-index finding that a field rule already made on the same figure (same stated and
+    recomputed figures)."""
+    if f.evidence is None:
+        return False
+    spans = [(f.evidence.start, f.evidence.end)]
+    for g in earlier:
+        if g.evidence is None or g.code.startswith("JX4"):
+            continue
+        for e in (g.evidence, *g.related):
+            if any(e.start < b and a < e.end for a, b in spans) and _same_number(f.stated, g.stated) \
+                    and _same_number(f.recomputed, g.recomputed):
+                return True
+    return False
+
+
+def _same_number(a: str | None, b: str | None) -> bool:
+    import re
+    from decimal import Decimal
+
+    na = re.findall(r"\d+(?:\.\d+)?", (a or "").replace(",", ""))
+    nb = re.findall(r"\d+(?:\.\d+)?", (b or "").replace(",", ""))
+    return bool(na and nb) and Decimal(na[0]) == Decimal(nb[0])
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

@@ -90,7 +90,8 @@ def _b(ctx: Context, name: str) -> Term | None:
 def budget_split(ctx: Context) -> Iterator[Finding]:
     """基本支出 + 项目支出 must equal the total they split: the 年初 split against 年初预算, the
     adjusted split against the 调整后/全年 budget or, when the text splits the spend, against 执行数.
-    An error only when the split matches none of the stated totals."""
+    An error only when the split matches none of the stated totals; a warning when it matches another
+    amount written in the text (the total compared with is then probably not the one split)."""
     b = ctx.ev.budget
     if b.initial is not None and b.initial_basic is not None and b.initial_project is not None:
         f = _sum_finding(ctx, "JX101", "年初预算的基本支出与项目支出之和与年初预算数不符",
@@ -116,7 +117,27 @@ def budget_split(ctx: Context) -> Iterator[Finding]:
                 f"基本支出 {fmt(b.basic)} + 项目支出 {fmt(b.project)} = {fmt(s)}，与{names} 均不相符",
                 path="budget.basic", stated=totals[best][2], recomputed=s, arithmetic=f.arithmetic,
                 related=["budget.project", *(t[0] for t in totals)]))
+        other = _stated_elsewhere(ctx, s, [p for p, _, _ in parts])
+        if other is not None and f.severity == "error":
+            from dataclasses import replace
+
+            f = replace(f, severity="warning", related=(*f.related, other),
+                        message=f"{f.message}（该合计与文中另一处金额 {other.text} 相符，比较的总数可能不是被拆分的那一项）")
         yield f
+
+
+def _stated_elsewhere(ctx: Context, value: Decimal, paths: list[str | None]):
+    """Evidence of another amount in the document equal to ``value`` (the total a split really splits)."""
+    from jixiao.audit.figures import index_of, tol
+
+    idx = index_of(ctx)
+    if idx is None:
+        return None
+    own = {ctx.evidence(p).start for p in paths if p and ctx.evidence(p) is not None}
+    for f in idx.figures:
+        if f.kind == "money" and f.start not in own and abs(f.value - value) <= tol(f):
+            return idx.evidence(f)
+    return None
 
 
 @rule("JX102", "人员经费 + 公用经费 = 基本支出", severity="error",
@@ -285,7 +306,8 @@ def _exec_score_note(ctx: Context, recomputed: Decimal) -> str:
       source="财预〔2020〕10号 自评表：预算执行率 = 全年执行数 / 全年预算数（调整后）；53号 预算完成率；scoring-rules.md P-E1")
 def execution_rate(ctx: Context) -> Iterator[Finding]:
     """The stated 预算执行率 recomputed as 执行数 / 全年(调整后)预算数. Matching only on the 年初
-    budget is a ``definition`` warning; a truncated figure is ``info``; otherwise an error."""
+    budget is a ``definition`` warning; a truncated figure is ``info``; otherwise an error — a
+    ``definition`` warning when the text states only the 年初 budget (the full-year base is unstated)."""
     b = ctx.ev.budget
     if b.execution_rate is None or b.executed is None:
         return
@@ -302,10 +324,14 @@ def execution_rate(ctx: Context) -> Iterator[Finding]:
                         den_path=f"budget.{'adjusted' if default == '调整后' else 'initial'}",
                         base_paths={"调整后": "budget.adjusted", "年初": "budget.initial"}, default=default)
     if f is not None:
+        from dataclasses import replace
+
         if f.severity in ("error", "warning") and f.kind is None:
-            from dataclasses import replace
             note = _exec_score_note(ctx, b.executed / bases[default] * HUNDRED)
             f = replace(f, arithmetic=(f.arithmetic or "") + note)
+        if f.severity == "error" and default == "年初":
+            f = replace(f, severity="warning", kind="definition",
+                        message=f.message + "（文中未写明调整后/全年预算，年中调整可能使口径不同）")
         yield f
 
 
@@ -376,7 +402,10 @@ def stated_ratios(ctx: Context) -> Iterator[Finding]:
 def breakdowns(ctx: Context) -> Iterator[Finding]:
     """The parts listed after 其中 (or 线上/线下) against their total. Parts short of the total are a
     ``breakdown`` warning (the list may be non-exhaustive); parts exceeding it, or an exhaustive list
-    that does not add up, are an error. Approximate figures (约, 余) only give info."""
+    that does not add up, are an error. Approximate figures (约, 余) only give info. With the document at
+    hand JX401 reads every such list from the text itself, so this rule checks evaluation files only."""
+    if ctx.doc is not None and getattr(ctx.doc, "text", None):
+        return
     for i, bd in enumerate(ctx.ev.breakdowns):
         if not bd.parts:
             continue
@@ -407,10 +436,14 @@ def _norm(s: str | None) -> str:
 @rule("JX111", "得分不超过分值", severity="error",
       source="财预〔2020〕10号：超额完成不加分，单项得分以分值为上限；scoring-rules.md P-Q5、P-W4")
 def score_within_weight(ctx: Context) -> Iterator[Finding]:
-    """Each indicator's 得分 must lie between 0 and its 分值."""
+    """Each indicator's 得分 must lie between 0 and its 分值 (a 得分 read from a percent cell is skipped:
+    the column was misread)."""
     for i, ind in enumerate(ctx.ev.indicators):
         if ind.score is None or ind.weight is None or ind.weight < 0:  # a negative 分值 is JX131's (no range)
             continue
+        sev_text = (ctx.evidence(f"indicators[{i}].score") or ctx.evidence(f"indicators[{i}].weight"))
+        if sev_text is not None and sev_text.text.strip().endswith(("%", "％")):
+            continue  # a percent read into the 得分 column is a misread cell, not a score
         if ind.score > ind.weight or ind.score < 0:
             f = ctx.finding("JX111", "error",
                             f"{ind.name} 得分 {fmt(ind.score)} 超出分值范围 0～{fmt(ind.weight)}",

@@ -14,7 +14,8 @@ from jixiao.audit import REGISTRY
 
 BEGIN, END = "<!-- rules:begin -->", "<!-- rules:end -->"
 _FAMILY_TITLES = {"arithmetic": "JX1xx 算术（arithmetic）", "logic": "JX2xx 逻辑（logic）",
-                  "quality": "JX3xx 质量（quality，财预〔2021〕101号）"}
+                  "quality": "JX3xx 质量（quality，财预〔2021〕101号）",
+                  "figures": "JX4xx 每个写明的数字（figures：数字索引上的通用核算）"}
 
 
 def rules_markdown() -> str:
@@ -29,6 +30,8 @@ def rules_markdown() -> str:
         needs = " (needs the document text)" if r.needs_doc else ""
         out += ["", f"#### {r.code}", "", f"**{r.title}** — severity `{r.severity}`{needs}", "",
                 f"- Rule: {' '.join(r.doc.split())}", f"- Source: {r.source}"]
+        if r.example:
+            out.append(f"- Example: {r.example}")
     return "\n".join(out)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from jixiao.model import Finding
 
-FAMILIES = {"1": "arithmetic", "2": "logic", "3": "quality"}
+FAMILIES = {"1": "arithmetic", "2": "logic", "3": "quality", "4": "figures"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class Rule:
     source: str
     func: Callable[..., Iterable[Finding]]
     needs_doc: bool = False
+    example: str = ""
 
     @property
     def family(self) -> str:
@@ -38,13 +39,13 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, title: str, *, severity: str, source: str, needs_doc: bool = False):
-    """Register a check under ``code`` (``JX1xx`` arithmetic, ``JX2xx`` logic, ``JX3xx`` quality)."""
+def rule(code: str, title: str, *, severity: str, source: str, needs_doc: bool = False, example: str = ""):
+    """Register a check under ``code`` (``JX1xx`` arithmetic, ``JX2xx`` logic, ``JX3xx`` quality, ``JX4xx`` figures)."""
 
     def deco(func: Callable[..., Iterable[Finding]]):
         if code in REGISTRY:
             raise ValueError(f"duplicate check code {code}")
-        REGISTRY[code] = Rule(code, title, severity, source, func, needs_doc)
+        REGISTRY[code] = Rule(code, title, severity, source, func, needs_doc, example)
         return func
 
     return deco

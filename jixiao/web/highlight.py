@@ -16,7 +16,7 @@ from typing import Any
 class Mark:
     start: int
     end: int
-    kind: str  # "fig" (an extracted figure) or "hit" (a finding's evidence)
+    kind: str  # "fig" (an extracted figure), "hit" (a finding's evidence) or "hit rel" (a figure it was recomputed from)
     title: str
     ref: str  # the evidence path or "f3" for finding 3
 
@@ -42,6 +42,10 @@ def marks_from(evidence: Mapping[str, Any] | None, findings: Iterable[Mapping[st
         ev = f.get("evidence") or {}
         if isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int) and ev["end"] > ev["start"]:
             out.append(Mark(ev["start"], ev["end"], "hit", f"{f.get('code', '')} {f.get('message', '')}", f"f{i}"))
+        for rel in f.get("related") or ():
+            if isinstance(rel, Mapping) and isinstance(rel.get("start"), int) and isinstance(rel.get("end"), int) \
+                    and rel["end"] > rel["start"]:
+                out.append(Mark(rel["start"], rel["end"], "hit rel", f"{f.get('code', '')} 参与计算的数字", f"f{i}"))
     for path, ev in (evidence or {}).items():
         if (isinstance(ev, Mapping) and isinstance(ev.get("start"), int) and isinstance(ev.get("end"), int)
                 and ev["end"] > ev["start"]):
@@ -72,7 +76,8 @@ def layout(text: str, marks: Iterable[Mark], findings: Iterable[Mapping[str, Any
     findings = list(findings or ())
     chosen: list[Mark] = []
     taken: list[tuple[int, int]] = []
-    for m in sorted(marks, key=lambda m: (m.kind != "hit", m.start, -(m.end - m.start))):
+    rank = {"hit": 0, "hit rel": 1}
+    for m in sorted(marks, key=lambda m: (rank.get(m.kind, 2), m.start, -(m.end - m.start))):
         if m.start < 0 or m.end > len(text):
             continue
         i = bisect.bisect_left(taken, (m.start, m.start))

@@ -110,7 +110,10 @@ def _review_flow(page, base: str, path: Path, stated: str, recomputed: str, tmp_
     # the sentence is scrolled into view inside the document pane
     box, pane = active.bounding_box(), page.locator("#doc").bounding_box()
     assert box and pane and pane["y"] - 1 <= box["y"] <= pane["y"] + pane["height"]
-    assert page.locator("#doc mark.hit.active").inner_text() == f"{stated}%"
+    assert page.locator("#doc mark.hit.active:not(.rel)").inner_text() == f"{stated}%"
+    # the figures it was recomputed from are lit up too, and listed on the card
+    assert page.locator("#doc mark.hit.rel.active").count() >= 2
+    assert "对照 第" in finding.locator(".related").inner_text()
     # the whole sentence around the figure is lit up
     sentence = "".join(page.locator("#doc .sent-on").all_inner_texts())
     assert f"{stated}%" in sentence and len(sentence) > len(stated) + 1

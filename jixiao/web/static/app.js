@@ -67,9 +67,8 @@
       }
       var el = document.getElementById("L" + line);
       if (!el) return;
-      var mark = ref ? doc.querySelector('mark[data-ref="' + ref + '"]') : null;
       el.classList.add("active");
-      if (mark) mark.classList.add("active");
+      if (ref) doc.querySelectorAll('mark[data-ref="' + ref + '"]').forEach(function (m) { m.classList.add("active"); });
       el.scrollIntoView({ block: "center", behavior: "smooth" });
       el.classList.remove("flash");
       void el.offsetWidth; // restart the animation

@@ -1,0 +1,10 @@
+"""The figure index: every number of a document with its unit, label, sentence and table cell,
+and the groups the figures form (totals and parts, rates and inputs, counts and lists, repeats,
+form rows). Built from the ingested document alone, once per document, and shared by the
+auditor (``jixiao.audit.figures``) and the extractor.
+"""
+
+from jixiao.figures.index import Figure, FigureIndex, build_index
+from jixiao.figures.tables import TABLE_READERS, CellRef, TableView
+
+__all__ = ["build_index", "Figure", "FigureIndex", "TableView", "CellRef", "TABLE_READERS"]
