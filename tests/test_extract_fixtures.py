@@ -60,7 +60,7 @@ def test_evidence_for_every_budget_figure(county):
 
 
 def test_project_form_as_tab_table(culture):
-    assert culture.scope == "project" and culture.form == "mof-project"
+    assert culture.scope == "project" and culture.form == "mof-project-2020"  # the report form (jixiao.forms)
     assert (culture.budget.initial, culture.budget.adjusted, culture.budget.executed) == (
         Decimal("50.00"), Decimal("48.00"), Decimal("45.60"))
     assert culture.budget.execution_rate == Decimal("95.00")

@@ -47,13 +47,28 @@ PROFILES: dict[str, Profile] = {
 
 
 def profile_for(framework: str | None) -> Profile:
+    """The audit settings of the report form whose framework this is (``jixiao.forms``), else a named profile."""
     if not framework:
         return PROFILES["default"]
+    form = _form_of(framework)
+    if form is not None:
+        base = Profile()
+        return Profile(name=form.id, ratio_base=form.ratio_base, grades=form.grades or base.grades,
+                       over_completion=form.over_completion or base.over_completion)
     key = framework.lower()
     for name, prof in PROFILES.items():
         if name in key:
             return prof
     return Profile(name=framework)
+
+
+def _form_of(framework: str) -> Any:
+    from jixiao.forms import all_forms, get
+    from jixiao.scoring.framework import form_frameworks
+
+    if get(framework) is not None:
+        return get(framework)
+    return next((f for f in all_forms() if form_frameworks().get(f.id) == framework), None)
 
 
 def fmt(d: Decimal | None) -> str:

@@ -21,7 +21,6 @@ from jixiao.extract.identity import (
     read_score_statements,
     read_sections,
     read_signed_date,
-    read_title_form,
 )
 from jixiao.extract.narrative import (
     Found,
@@ -44,6 +43,7 @@ from jixiao.extract.unit import (
     read_year,
 )
 from jixiao.extract.yearcols import read_year_columns
+from jixiao.forms import resolve as resolve_form
 from jixiao.ingest.base import Document
 from jixiao.model import (
     Budget,
@@ -85,7 +85,6 @@ def extract(doc: Document) -> Evaluation:
         list_indicators = read_prose_indicators(ctx, found.ratios)
     form = None
     if funds is not None:
-        form = "mof-project"
         row = funds.get("row")
         if row is not None:
             indicators.append(row["indicator"])
@@ -95,7 +94,6 @@ def extract(doc: Document) -> Evaluation:
             found.budget[slot] = v
             ctx.mark(f"budget.{slot}", a, b)
     if mof is not None:
-        form = "mof-project"
         base = len(indicators)
         for i, _ind in enumerate(mof["indicators"]):
             moved[f"_mof[{i}]"] = f"indicators[{base + i}]"
@@ -113,8 +111,6 @@ def extract(doc: Document) -> Evaluation:
         moved[f"_list[{i}]"] = f"indicators[{base + i}]"
     indicators.extend(list_indicators)
     _rename_evidence(ctx, moved)
-    if tab_indicators and any(i.level1 and re.sub(r"\s", "", i.level1) in ("部门决策", "部门管理", "部门绩效") for i in tab_indicators):
-        form = "dept-three-level"
     indicators = [_normalise_levels(i) for i in indicators]
 
     # 2. prose
@@ -135,7 +131,9 @@ def extract(doc: Document) -> Evaluation:
     projects = list(projects_from(found, ctx))
 
     # 3. identity and sections
-    form = form or read_title_form(title)
+    profile, _why = resolve_form(title, ctx.text, [i.level1 for i in indicators if i.level1], scope,
+                                 rows=[(i.name, i.weight) for i in indicators], fallback=False)
+    form = profile.id if profile is not None else None
     department, d0, d1 = read_department(ctx, title)
     if department:
         ctx.mark("department", d0, d1)

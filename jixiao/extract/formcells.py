@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from functools import cache
 
 from jixiao.extract.cells import STRONG, Tok
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context, lexicon, vocabulary_cache
 from jixiao.extract.text import squash
 from jixiao.model import Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
@@ -21,7 +20,7 @@ _YEAR = re.compile(r"^\d{4}\s*年(度)?$")
 _YEAR4 = re.compile(r"^(19|20)\d\d$")
 
 
-@cache
+@vocabulary_cache
 def _labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["staffing_cells"].items()]
 
@@ -128,7 +127,7 @@ def _add_rate(ctx: Context, ratios: list[Ratio], got: dict, at: int) -> None:
         ctx.mark(f"other_rates[{idx}].denominator", dt.start, dt.end)
 
 
-@cache
+@vocabulary_cache
 def _money_labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["money_cells"].items()]
 

@@ -9,14 +9,13 @@ numbered (``项目一：X，…完成预算的100%``). Words are data (``lexicon
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context, lexicon, vocabulary_cache
 from jixiao.extract.text import numbers_in, squash
 from jixiao.numbers import to_wan
 
 
-@cache
+@vocabulary_cache
 def _rx() -> dict[str, re.Pattern[str]]:
     f = lexicon()["fund_text"]
     return {k: re.compile(v) for k, v in f.items()}

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 
 from jixiao.extract.cells import Tok, tokenize
-from jixiao.extract.collect import lexicon
+from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 
@@ -47,7 +46,7 @@ class FundsBlock:
     rows: list[tuple[str, dict[str, Figure]]] = field(default_factory=list)
 
 
-@cache
+@vocabulary_cache
 def _vocab() -> dict:
     f = lexicon()["funds"]
     words = sorted(((w, r) for r, ws in f["header_words"].items() for w in ws), key=lambda x: -len(x[0]))

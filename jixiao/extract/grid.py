@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from jixiao.extract.cells import GLUED, SPACE, STRONG, Tok, is_score_number, tokenize
-from jixiao.extract.collect import lexicon
+from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
 
 NEG = float("-inf")
@@ -53,7 +52,7 @@ class Row:
 # ---------------------------------------------------------------- vocabulary
 
 
-@cache
+@vocabulary_cache
 def _vocab() -> dict:
     g = lexicon()["grid"]
     words: list[tuple[str, str]] = []
@@ -79,7 +78,7 @@ def _vocab() -> dict:
 _WEIGHT_NOTE = re.compile(r"[（(]?\d+(?:\.\d+)?分[）)]?$")
 
 
-@cache
+@vocabulary_cache
 def level1_name(s: str) -> str | None:
     """The level-1 name a cell holds (``产出指标（50分）`` → 产出指标), or None."""
     v = _vocab()
@@ -87,7 +86,7 @@ def level1_name(s: str) -> str | None:
     return s if s in v["level1"] else None
 
 
-@cache
+@vocabulary_cache
 def level2_name(s: str) -> str | None:
     v = _vocab()
     s = _WEIGHT_NOTE.sub("", squash(s))

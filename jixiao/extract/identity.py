@@ -8,67 +8,6 @@ from jixiao.extract.collect import Context, lexicon, rx
 from jixiao.extract.text import squash
 from jixiao.numbers import D
 
-_TITLE_WORDS = re.compile(r"自评报告|自评表|评价报告|绩效报告|自评|绩效评价")
-
-
-def read_title(ctx: Context) -> tuple[str | None, int]:
-    for m in re.finditer(r"[^\n]+", ctx.text[:3000]):
-        line = m.group(0).strip()
-        if _TITLE_WORDS.search(line) and len(line) < 80 and not re.search(r"[。；]", line):
-            return re.sub(r"\s+", " ", line), m.start()
-    return None, -1
-
-
-def read_title_form(title: str | None) -> str | None:
-    """The form id whose ``title_forms`` pattern (lexicon) the title matches, or None."""
-    if not title:
-        return None
-    for form, pattern in (lexicon().get("title_forms") or {}).items():
-        if rx(pattern).search(title):
-            return form
-    return None
-
-
-def read_department(ctx: Context, title: str | None) -> tuple[str | None, int, int]:
-    lx = lexicon()
-    suffix = lx["org_suffix"]
-    org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{suffix})"
-    text = ctx.text
-    # 1. a labelled line: 单位名称 / 部门名称（公章）/ 主管部门
-    end = _name_end(lx)
-    for m in re.finditer(rf"{lx['org_label']}\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org}){end}", text[:6000]):
-        return m.group("org"), m.start("org"), m.end("org")
-    # 2. the title: "XX 2022 年部门整体支出绩效自评报告"
-    if title:
-        t = re.match(rf"\s*(?P<org>{org})\s*(?:20\d\d|（|\(|绩效|部门|项目|单位)", title)
-        if t:
-            start = text.find(t.group("org"))
-            return t.group("org"), start, start + len(t.group("org"))
-    # 3. the first organisation named in the text that carries a place prefix
-    m = re.search(rf"(?P<org>[\u4e00-\u9fa5]{{1,12}}(?:省|市|区|县|州|盟|旗|镇|乡)[\u4e00-\u9fa5]{{0,20}}?(?:{suffix}))", text[:8000])
-    if m:
-        end = _extend_org(text, m.end("org"), suffix)
-        return text[m.start("org"):end], m.start("org"), end
-    return None, -1, -1
-
-
-def _name_end(lx: dict) -> str:
-    """Where a name on a form line ends: at anything but a Chinese character, or where the next label starts."""
-    return rf"(?=(?:{lx['form_labels']})|(?![\u4e00-\u9fa5]))"
-
-
-def read_implementer(ctx: Context) -> tuple[str | None, int, int]:
-    """实施单位 of a project form: the organisation after its label (lexicon ``implementer_label``)."""
-    lx = lexicon()
-    org = rf"[\u4e00-\u9fa5（）()]{{2,40}}?(?:{lx['org_suffix']})"
-    m = re.search(rf"(?:{lx['implementer_label']})\s*(?:[（(]公章[）)])?\s*[:：]?\s*(?P<org>{org}){_name_end(lx)}",
-                  ctx.text[:6000])
-    if not m:
-        return None, -1, -1
-    end = _extend_org(ctx.text, m.end("org"), lx["org_suffix"])
-    return ctx.text[m.start("org"):end], m.start("org"), end
-
-
 _GOAL_ROW = re.compile(r"^[ 　]*年度\s*(?:总体)?\s*(?:绩效)?\s*目标[ 　]*\t(?P<rest>[^\n]*)$", re.M)
 
 
@@ -111,43 +50,6 @@ def _cells(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
         out.append((c, pos, pos + len(c)))
         pos += len(c) + 1
     return out
-
-
-def _extend_org(text: str, end: int, suffix: str) -> int:
-    """A lazily matched name may stop inside a longer suffix (共青团委|员会): finish the suffix."""
-    for s in sorted(suffix.split("|"), key=len, reverse=True):
-        for i in range(1, len(s)):
-            if text[end - i:end] == s[:i] and text.startswith(s[i:], end):
-                return end - i + len(s)
-    return end
-
-
-def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | None, int, int]:
-    text = ctx.text
-    if title:
-        m = re.search(r"(20\d\d)\s*年", title)
-        if m:
-            start = text.find(title.split()[0]) if title_pos < 0 else title_pos
-            tm = re.search(r"(20\d\d)\s*年", text[start:start + 200])
-            if tm:
-                return int(m.group(1)), start + tm.start(1), start + tm.end(1)
-    m = re.search(r"[（(]\s*(20\d\d)\s*年度?\s*[）)]|年度\s*[:：\t ]\s*(20\d\d)|(20\d\d)\s*年度", text[:3000])
-    if m:
-        g = next(i for i in (1, 2, 3) if m.group(i))
-        return int(m.group(g)), m.start(g), m.end(g)
-    years = re.findall(r"(20\d\d)\s*年", text[:5000])
-    if years:
-        y = max(set(years), key=years.count)
-        pos = text.find(y)
-        return int(y), pos, pos + 4
-    return None, -1, -1
-
-
-def read_scope(ctx: Context, title: str | None) -> str:
-    head = squash((title or "") + ctx.text[:400])
-    if re.search(r"项目支出绩效自评|项目绩效自评|项目支出绩效评价|项目自评表", head):
-        return "project"
-    return "department"
 
 
 def read_signed_date(ctx: Context) -> tuple[str | None, int, int]:

@@ -12,22 +12,28 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import cache
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context, lexicon, vocabulary_cache
 from jixiao.extract.text import squash
 
 _CJK = r"\u4e00-\u9fa5"
 
 
-@cache
+def _form_titles() -> list[str]:
+    from jixiao.forms import all_forms
+
+    return [f"(?:{f.detect.title.pattern})" for f in all_forms() if f.detect.title is not None]
+
+
+@vocabulary_cache
 def _rx() -> dict[str, re.Pattern[str]]:
     lx = lexicon()
     ix = lx["identity"]
     suffix = lx["org_suffix"]
     labels = "|".join([lx["form_labels"], ix["unit_fields"], ix["implementer_fields"], ix["supervisor_fields"]])
     return {
-        "title_words": re.compile(ix["title_words"]),
+        # a title names the document's kind: the genre's words, or the title pattern of a report form
+        "title_words": re.compile("|".join([ix["title_words"], *_form_titles()])),
         "title_noise": re.compile(ix["title_noise"]),
         "chrome": re.compile(ix["chrome"]),
         "unit_fields": re.compile(rf"(?:{ix['unit_fields']})"),
@@ -52,7 +58,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
     }
 
 
-@cache
+@vocabulary_cache
 def _suffixes() -> tuple[str, ...]:
     return tuple(lexicon()["org_suffix"].split("|"))
 

@@ -28,7 +28,7 @@ def prepare(ev: Evaluation, *, layout: str | None = None, framework: str | None 
         score_result = compute_score(ev, framework)
     ctx = build_context(ev, score_result, list(findings or ()))
     fw = framework or ctx.get("framework")
-    name = choose_layout(ev.scope, str(fw) if fw else None, layout)
+    name = choose_layout(ev.scope, str(fw) if fw else None, layout, form=ev.form)
     data = load_layout(name)
     grid = build_grid(data, ctx)
     return grid, ctx

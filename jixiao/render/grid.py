@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -51,44 +51,71 @@ class Grid:
 
 
 def layout_names() -> list[str]:
-    """Names of the layouts shipped in ``jixiao/render/templates``."""
-    root = resources.files("jixiao.render") / "templates"
-    return sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+    """Ids of the report forms that have a layout of their own (``jixiao.forms``)."""
+    from jixiao.forms import all_forms
+
+    return sorted(f.id for f in all_forms() if isinstance(f.layout, Path))
+
+
+def _layout_owner(name: str, seen: tuple[str, ...] = ()) -> str | None:
+    """The id of the form whose layout file the form ``name`` prints with (a form may borrow another's)."""
+    from jixiao.forms import get
+
+    form = get(name)
+    if form is None or form.layout is None or name in seen:
+        return None
+    if isinstance(form.layout, Path):
+        return form.id
+    return _layout_owner(form.layout, (*seen, name))
+
+
+def _layout_file(name: str) -> Path | None:
+    from jixiao.forms import get
+
+    owner = _layout_owner(name)
+    return get(owner).layout if owner else None  # type: ignore[union-attr]
 
 
 @lru_cache(maxsize=32)
 def load_layout(name: str) -> dict[str, Any]:
-    """A layout by name (``mof-project-2020``) or by path to a YAML file."""
-    if name.endswith((".yaml", ".yml")):
-        from pathlib import Path
+    from jixiao.forms import on_reset
 
-        text = Path(name).read_text(encoding="utf-8")
+    on_reset(load_layout.cache_clear)
+    return _load_layout(name)
+
+
+def _load_layout(name: str) -> dict[str, Any]:
+    """A layout by form id (``mof-project-2020``) or by path to a YAML file."""
+    if name.endswith((".yaml", ".yml")):
+        path = Path(name)
     else:
-        res = resources.files("jixiao.render") / "templates" / f"{name}.yaml"
-        if not res.is_file():
+        path = _layout_file(name)
+        if path is None:
             raise LayoutError(f"未知的版式 {name!r}（可用：{', '.join(layout_names())}）")
-        text = res.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or "rows" not in data or "columns" not in data:
         raise LayoutError(f"版式 {name!r} 缺少 columns 或 rows")
     return data
 
 
-def choose_layout(scope: str | None, framework: str | None, layout: str | None = None) -> str:
-    """The layout to use: explicit name, else one whose ``frameworks`` lists the framework, else by scope."""
+def choose_layout(scope: str | None, framework: str | None, layout: str | None = None,
+                  form: str | None = None) -> str:
+    """The layout to use: the one named, else the report form's, else that of the form whose framework is
+    ``framework``, else that of the form that is the default for the scope."""
+    from jixiao.forms import all_forms
+    from jixiao.scoring.framework import form_frameworks
+
     if layout:
         return layout
-    names = layout_names()
-    if framework in names:
-        return framework
+    if form and _layout_owner(form):
+        return _layout_owner(form)  # type: ignore[return-value]
     if framework:
-        for n in names:
-            if framework in (load_layout(n).get("frameworks") or ()):
-                return n
-    for n in names:
-        data = load_layout(n)
-        if data.get("default_for") == (scope or "project"):
-            return n
+        for f in all_forms():
+            if form_frameworks().get(f.id) == framework and _layout_owner(f.id):
+                return _layout_owner(f.id)  # type: ignore[return-value]
+    for f in all_forms():
+        if f.detect.default_for == (scope or "project") and _layout_owner(f.id):
+            return _layout_owner(f.id)  # type: ignore[return-value]
     return "dept-shenzhen" if scope == "department" else "mof-project-2020"
 
 

@@ -19,9 +19,6 @@ from jixiao.scoring.framework import Framework, form_frameworks, load_framework
 from jixiao.scoring.owntable import OWN_ID, build, has_table
 from jixiao.scoring.registry import norm_name
 
-DEPT_SHENZHEN_LEVEL1 = frozenset({"部门决策", "部门管理", "部门绩效"})
-MOF_LEVEL1 = frozenset({"产出指标", "效益指标", "满意度指标"})
-
 
 @dataclass(frozen=True)
 class Choice:
@@ -30,19 +27,19 @@ class Choice:
 
 
 def detect(ev: Evaluation) -> tuple[str, str]:
-    """(shipped framework id, why) from what the evaluation shows (see docs/scoring.md)."""
-    if ev.form and ev.form in form_frameworks():
-        return form_frameworks()[ev.form], f"表单识别为 {ev.form}"
-    level1 = {norm_name(i.level1) for i in ev.indicators if i.level1}
-    if level1 & DEPT_SHENZHEN_LEVEL1:
-        return "dept-shenzhen", "一级指标为 部门决策 / 部门管理 / 部门绩效"
-    if level1 & MOF_LEVEL1:
-        return "mof-project-2020", "一级指标为 产出 / 效益 / 满意度指标（项目支出绩效自评表）"
-    if ev.scope == "project":
-        return "mof-project-2020", "项目支出绩效自评"
-    if any(norm_name(i.name) == "预算执行率" and i.weight == 10 for i in ev.indicators):
-        return "mof-project-2020", "预算执行率一行分值为 10（项目支出绩效自评表）"
-    return "dept-common-2013", "部门整体支出自评"
+    """(shipped framework id, why): the framework of the evaluation's report form (``jixiao.forms``) — the form
+    the extractor recognised, or the one its title and level-1 names point to, or the default of its scope."""
+    from jixiao import forms
+
+    prof = forms.get(ev.form)
+    why = f"表单识别为 {prof.id}（{prof.title}）" if prof is not None else ""
+    if prof is None or prof.id not in form_frameworks():
+        level1 = [norm_name(i.level1) for i in ev.indicators if i.level1]
+        rows = [(norm_name(i.name), i.weight) for i in ev.indicators]
+        prof, why = forms.resolve(ev.title, "", level1, ev.scope, rows=rows)
+    if prof is not None and prof.id in form_frameworks():
+        return form_frameworks()[prof.id], why
+    return ("mof-project-2020", "项目支出绩效自评") if ev.scope == "project" else ("dept-common-2013", "部门整体支出自评")
 
 
 def detect_framework(ev: Evaluation) -> str:
@@ -55,7 +52,7 @@ def choose_framework(ev: Evaluation, frameworks_dir: str | Path | None = None) -
     one does not describe that table."""
     name, why = detect(ev)
     fw = load_framework(name, frameworks_dir)
-    if not has_table(ev) or (ev.form and ev.form in form_frameworks()) or not fw.scored:
+    if not has_table(ev) or not fw.scored:
         said = "，报告未列评分表" if not has_table(ev) and fw.scored else ""
         return Choice(fw, f"{why}{said}：按框架 {fw.id} 评分")
     weighted = [(i, row) for i, row in enumerate(ev.indicators) if row.weight is not None or row.score is not None]

@@ -23,7 +23,6 @@ from jixiao.scoring.registry import RULES, SLOT_BASE, match_name, norm_name
 from jixiao.scoring.schema import BUDGET_ATTRS, STYLE, TAGS, file_model
 from jixiao.yamlschema import Lines, Problem, YamlSyntaxError, compose, validate
 
-BUILTIN_DIR = Path(__file__).parent / "frameworks"
 ENV_VAR = "JIXIAO_FRAMEWORKS"
 __all__ = ["BUDGET_ATTRS", "TAGS", "Framework", "FrameworkError", "Node", "RatioDef", "Rule", "list_frameworks",
            "load_framework", "parse_framework"]
@@ -304,7 +303,7 @@ def _load_file(path: Path, builtin: bool = False) -> Framework:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise FrameworkError([f"{path}:1: (file): 无法读取 ({exc})"]) from None
-        fw = parse_framework(text, str(path) if not builtin else path.name, builtin=builtin)
+        fw = parse_framework(text, str(path) if not builtin else f"{path.parent.name}/{path.name}", builtin=builtin)
         _CACHE[key] = fw
     return fw
 
@@ -318,22 +317,31 @@ def user_dirs(frameworks_dir: str | Path | None = None) -> list[Path]:
 
 
 def _candidates(frameworks_dir: str | Path | None) -> list[tuple[Path, bool]]:
+    """Framework files: the user's folders first, then the frameworks of the report forms (``jixiao.forms``)."""
+    from jixiao.forms import all_forms
+
     out: list[tuple[Path, bool]] = []
     for d in user_dirs(frameworks_dir):
         if d.is_dir():
             out += [(p, False) for p in sorted(d.iterdir()) if p.suffix in (".yaml", ".yml")]
-    out += [(p, True) for p in sorted(BUILTIN_DIR.glob("*.yaml"))]
+    out += [(f.framework, f.builtin) for f in all_forms() if f.framework is not None]
     return out
 
 
 @functools.cache
 def form_frameworks() -> dict[str, str]:
-    """Extractor form id → id of the built-in framework that lists it under ``forms`` (built-ins do not change)."""
+    """Form id (``Evaluation.form``) → id of the framework in that form's folder, and of any framework that
+    lists the form under ``forms``."""
+    from jixiao.forms import all_forms, on_reset
+
+    on_reset(form_frameworks.cache_clear)
     out: dict[str, str] = {}
-    for path in sorted(BUILTIN_DIR.glob("*.yaml")):
-        fw = _load_file(path, True)
-        for form in fw.forms:
-            out.setdefault(form, fw.id)
+    for f in all_forms():
+        if f.framework is not None:
+            fw = _load_file(f.framework, f.builtin)
+            out.setdefault(f.id, fw.id)
+            for form in fw.forms:
+                out.setdefault(form, fw.id)
     return out
 
 
