@@ -156,3 +156,18 @@ def test_hubei_form_reads_the_same_in_every_shape(layout):
         Decimal("56.80"), Decimal("55.10"), Decimal("97"))
     assert ev.score.total == Decimal("97.4") and ev.score.grade == "优"
     assert ev.department == "某县农业农村局" and ev.year == 2024 and ev.scope == "project"
+
+
+def test_two_project_forms_in_one_document_give_two_projects():
+    form = ("项目名称 | {name} |\n项目资金（元） | 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分 |\n"
+            "年度资金总额 | {b} | {b} | {e} | 10 | {r}% | {s} |\n"
+            "一级指标 | 二级指标 | 三级指标 | 年度指标值 | 实际完成值 | 分值 | 得分 |\n"
+            "产出指标 | 数量指标 | {ind} | ≥10场 | 10场 | 90 | 90 |\n")
+    text = ("某区体育中心2022年度项目支出绩效自评表\n"
+            + form.format(name="全民健身赛事补助", b="250000", e="215457.6", r="86.18", s="8.62", ind="举办赛事")
+            + "\n" + form.format(name="体育设施维护", b="20000", e="9034", r="45.17", s="4.52", ind="维护场地"))
+    ev = extract(read_bytes(text.encode("utf-8"), "two.txt"))
+    got = [(p.name, p.budget, p.executed, p.execution_rate) for p in ev.projects]
+    assert got == [("全民健身赛事补助", Decimal("25"), Decimal("21.54576"), Decimal("86.18")),
+                   ("体育设施维护", Decimal("2"), Decimal("0.9034"), Decimal("45.17"))]
+    assert ev.evidence["projects[1].executed"].text == "9034"

@@ -32,7 +32,7 @@ from jixiao.extract.narrative import (
     read_ratios,
 )
 from jixiao.extract.narrind import read_prose_indicators
-from jixiao.extract.tables import read_funds_block, read_grid_indicators
+from jixiao.extract.tables import block_budget, read_funds_block, read_grid_indicators
 from jixiao.extract.unit import (
     read_department,
     read_implementer,
@@ -139,6 +139,20 @@ def extract(doc: Document) -> Evaluation:
         ctx.mark("department", d0, d1)
     if year:
         ctx.mark("year", y0, y1)
+    if scope == "project" and not projects and funds is not None and funds["more"]:
+        # several project forms in one document: a project for each, named by the form's 项目名称
+        edges = [funds["block"], *funds["more"]]
+        for k, blk in enumerate(edges):
+            lo = edges[k - 1].end if k else max(0, blk.start - 3000)
+            named = read_project_name(ctx, lo, blk.start)
+            if not named:
+                continue
+            figs = block_budget(blk)
+            i = len(projects)
+            projects.append(Project(name=named[0], **{key: v for key, (v, _a, _b) in figs.items()}))
+            ctx.mark(f"projects[{i}].name", named[1], named[2])
+            for key, (_v, a, b) in figs.items():
+                ctx.mark(f"projects[{i}].{key}", a, b)
     if scope == "project" and not projects:
         # a project self-evaluation lists its one project with the document's figures
         named = read_project_name(ctx) or read_fund_project(ctx, title)

@@ -154,6 +154,19 @@ def read_funds_block(ctx: Context) -> dict | None:
             "spans": {k: (f.start, f.end) for k, f in (("actual", rate), ("weight", w), ("score", s)) if f},
         }
     ctx.claimed.append((b.start, b.end))
+    out["more"] = blocks[1:]
+    return out
+
+
+def block_budget(b: FundsBlock) -> dict:
+    """A funds block's budget, executed amount (万元) and rate, with spans: one project of a document that prints
+    several project forms."""
+    out = {}
+    for slot, key in (("adjusted", "budget"), ("initial", "budget"), ("executed", "executed"), ("rate", "execution_rate")):
+        f = b.values.get(slot)
+        if f is not None and key not in out:
+            value = f.value if slot == "rate" else to_wan(f.value, _unit_of(f.raw, b))
+            out[key] = (value, f.start, f.end)
     return out
 
 

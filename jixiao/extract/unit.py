@@ -334,11 +334,14 @@ def read_scope(ctx: Context, title: str | None, project_form: bool = False) -> s
     return "department"
 
 
-def read_project_name(ctx: Context) -> tuple[str, int, int] | None:
-    """The project named on a form line (项目名称 / 专项资金名称 / 转移支付（项目）名称)."""
+_PROJECT_LABEL = re.compile(r"(?:项目名称|专项资金名称|转移支付\s*[（(]\s*项目\s*[）)]\s*名称|资金名称)")
+
+
+def read_project_name(ctx: Context, start: int = 0, end: int = 8000) -> tuple[str, int, int] | None:
+    """The project named on a form line (项目名称 / 专项资金名称 / 转移支付（项目）名称) in text[start:end]."""
     rx = _rx()
     text = ctx.text
-    for m in re.finditer(r"(?:项目名称|专项资金名称|转移支付\s*[（(]\s*项目\s*[）)]\s*名称|资金名称)", text[:8000]):
+    for m in _PROJECT_LABEL.finditer(text, start, min(end, len(text))):
         pos = m.end()
         sm = re.match(r"[\s|:：]*", text[pos:pos + 20])
         pos += sm.end() if sm else 0
