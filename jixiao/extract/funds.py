@@ -44,6 +44,8 @@ class FundsBlock:
     weight_note: Figure | None = None
     values: dict[str, Figure] = field(default_factory=dict)
     rows: list[tuple[str, dict[str, Figure]]] = field(default_factory=list)
+    row_starts: list[int] = field(default_factory=list)  # where each row's label starts
+    total_start: int | None = None
 
 
 @vocabulary_cache
@@ -148,10 +150,11 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     stop = re.search(r"绩效指标|一级指标|年度总体目标|总体目标|绩效目标", text[h1:window_end])
     window_end = h1 + stop.start() if stop else window_end
     rows: list[tuple[str, list[Figure | None], int]] = []
-    labels = [(m, "total") for m in v["total_re"].finditer(text, h1, window_end)]
-    labels += [(m, "sub") for m in v["sub_re"].finditer(text, h1, window_end)]
-    labels.sort(key=lambda x: x[0].start())
-    if not any(kind == "total" for _, kind in labels):
+    labels = [(m.start(), m.end(), m.group(0), "total") for m in v["total_re"].finditer(text, h1, window_end)]
+    labels += [(m.start(), m.end(), m.group(0), "sub") for m in v["sub_re"].finditer(text, h1, window_end)]
+    labels = _other_rows(text, h1, window_end, labels)
+    labels.sort(key=lambda x: x[0])
+    if not any(kind == "total" for *_, kind in labels):
         # the row label printed before the header (crawled cells out of order): figures right after it
         toks = tokenize(text, h1, window_end)[:12]
         if toks and _figure(toks[0]) is not None and v["total_re"].search(text, max(0, h0 - 200), h0):
@@ -159,16 +162,16 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
             if figs:
                 rows.append(("total", figs, h1))
                 block.total_label = v["total_re"].search(text, max(0, h0 - 200), h0).group(0)
-    for k, (m, kind) in enumerate(labels):
-        nxt = labels[k + 1][0].start() if k + 1 < len(labels) else window_end
-        figs = _glued(text, m.end(), roles) or _collect(tokenize(text, m.end(), nxt)[:14], 0)
-        name = squash(m.group(0))
+    for k, (ls, le, label, kind) in enumerate(labels):
+        nxt = labels[k + 1][0] if k + 1 < len(labels) else window_end
+        figs = _glued(text, le, roles) or _collect(tokenize(text, le, nxt)[:14], 0)
+        name = label.strip()
         if kind == "total" and block.total_label is None:
             block.total_label = name
-        rows.append(("total" if kind == "total" else name, figs, m.start()))
+        rows.append(("total" if kind == "total" else name, figs, ls))
         if kind == "total":
             last = [f for f in figs if f is not None]
-            block.end = max(block.end, last[-1].end if last else m.end())
+            block.end = max(block.end, last[-1].end if last else le)
     if not rows:
         return None
     total = next((f for k, f, _ in rows if k == "total"), None)
@@ -178,9 +181,11 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     if base is not None and ex is not None and base.value == 0 and ex.value != 0:
         for r in _AMOUNT_ROLES:  # cells out of order: no budget of 0 is spent
             block.values.pop(r, None)
-    for k, figs, _ in rows:
+    block.total_start = next((at for k, _f, at in rows if k == "total"), None)
+    for k, figs, at in rows:
         if k != "total":
             block.rows.append((k, _assign(roles, figs)))
+            block.row_starts.append(at)
     # amounts written only on the first 其中 row (the total row carries 分值 / 执行率 / 得分)
     if not any(r in block.values for r in _AMOUNT_ROLES):
         for _k, vals in block.rows:
@@ -190,6 +195,39 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
                         block.values[r] = vals[r]
                 break
     return block
+
+
+_ROW_WORDS = re.compile("资金|拨款|结转|其他|支出|总额|合计|经费|收入|预算")
+
+
+def _other_rows(text: str, a: int, b: int, labels: list) -> list:
+    """Row names the lexicon does not list (基本支出, 项目支出, 其中：当年 财政拨款 as one cell): a cell of words
+    about money followed by a figure. A named row found by the lexicon keeps its own span."""
+    taken = [(s, e) for s, e, *_ in labels]
+    out = list(labels)
+    toks = tokenize(text, a, b)
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.kind != "text" or t.gap != 2:
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j].kind == "text" and toks[j].gap == 1:
+            j += 1  # a cell broken by a space (其中：当年 财政拨款)
+        s, e = t.start, toks[j - 1].end
+        cell = text[s:e]
+        nxt = toks[j] if j < len(toks) else None
+        if nxt is not None and _figure(nxt) is not None and _ROW_WORDS.search(cell) and len(squash(cell)) <= 20:
+            inside = [x for x in taken if x[0] < e and s < x[1]]
+            if inside:  # the lexicon's name sits inside this cell: the cell is the row's name
+                out = [x for x in out if not (x[0] < e and s < x[1])]
+                kind = next(k for ls, le, _l, k in labels if (ls, le) == inside[0])
+                out.append((s, e, cell, kind))
+            else:
+                out.append((s, e, cell, "cell"))
+        i = j
+    return out
 
 
 def _collect(toks: list[Tok], i: int, one_rate: bool = False) -> list[Figure | None]:
