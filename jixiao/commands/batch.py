@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, T
 from rich.progress import Progress as RichProgressBar
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from jixiao import batch as engine
 from jixiao.cli import Exit, app, echo_json, error_line
@@ -86,7 +87,7 @@ def _ranking_table(rows: list[dict[str, Any]]) -> Table:
     t.add_column("说明", overflow="fold", ratio=2)
     for i, r in enumerate(rows, 1):
         rate = r.get("execution_rate_recomputed") or r.get("execution_rate")
-        scores = f"{r.get('score_stated') or '–'}/{r.get('score_recomputed') or '–'}"
+        scores = f"{r.get('self_score') or '–'}/{r.get('score_total') or '–'}"
         t.add_row(str(i), r["risk"] or "", r["path"], r.get("department") or "",
                   f"{r.get('n_errors') or 0}/{r.get('n_warnings') or 0}", scores, f"{rate}%" if rate else "",
                   _short(r.get("error")))
@@ -158,7 +159,7 @@ def batch_command(
             paths, out, jobs=jobs or None, engine=engine_name.value, scheduler=scheduler, progress=progress,
             on_error=error_line, timeout=timeout or None, fail_on=fail_on.value, send_bytes=send_bytes,
         )
-    except (OSError, ValueError, sqlite3.Error) as exc:
+    except (OSError, ValueError, sqlite3.Error, SQLAlchemyError) as exc:
         error_line(str(out), f"无法写入结果 ({type(exc).__name__}: {exc})")
         raise typer.Exit(Exit.UNREADABLE) from None
     ranking = engine.top_risks(out, top) if top > 0 else []
