@@ -196,18 +196,28 @@ def _serve(conn: Any, memory_mb: int | None, initializer: Callable[[], Any] | No
             continue
         if msg is None:
             return
+        conn.send(("start", None))  # the call's clock starts now, not while it waited or was unpickled
         if _answer(conn, *msg) == "memory":
             return  # its heap may be spent: a fresh child takes the next call
 
 
+#: Seconds a child may take to take up a call (unpickle it: import the function's module) before the call's
+#: own clock starts; a child stuck there is replaced too.
+TAKE_UP_SECONDS = 60.0
+
+
 class _Slot:
-    __slots__ = ("proc", "conn", "calls", "started")
+    __slots__ = ("proc", "conn", "calls", "started", "running")
 
     def __init__(self) -> None:
         self.proc: Any = None
         self.conn: Any = None
         self.calls: deque[tuple[Any, bytes]] = deque()  # (key, pickled call), the first one running
-        self.started = 0.0  # when the first call started
+        self.started = 0.0  # when the first call began (or, until the child says it began, became first)
+        self.running = False  # whether the child said it began the first call
+
+    def deadline(self, seconds: float) -> float:
+        return self.started + (seconds if self.running else max(seconds, TAKE_UP_SECONDS))
 
 
 class Pool:
@@ -243,7 +253,7 @@ class Pool:
         slot.proc, slot.conn = proc, mine
         for _, raw in slot.calls:  # calls that were waiting behind the one that failed
             mine.send_bytes(raw)
-        slot.started = time.monotonic()
+        slot.started, slot.running = time.monotonic(), False
 
     def _restart(self, slot: _Slot) -> None:
         if slot.proc.is_alive():
@@ -273,7 +283,7 @@ class Pool:
         else:
             return False
         if not slot.calls:
-            slot.started = time.monotonic()
+            slot.started, slot.running = time.monotonic(), False
         slot.calls.append((key, raw))
         with contextlib.suppress(OSError):  # a child that is gone: collect() reports the call it was running
             slot.conn.send_bytes(raw)
@@ -287,16 +297,15 @@ class Pool:
         now = time.monotonic()
         wait_for = timeout
         if math.isfinite(self.limits.seconds):
-            first = min(s.started for s in busy) + self.limits.seconds - now
+            first = min(s.deadline(self.limits.seconds) for s in busy) - now
             wait_for = max(0.0, first if wait_for is None else min(wait_for, first))
-        handles = {s.conn: s for s in busy} | {s.proc.sentinel: s for s in busy}
-        ready = mp_connection.wait(list(handles), wait_for)
+        mp_connection.wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], wait_for)
         out: list[Outcome] = []
-        for slot in {id(handles[h]): handles[h] for h in ready}.values():
+        for slot in busy:  # every answer that has arrived, before any clock is looked at
             self._read(slot, out)
         now = time.monotonic()
         for slot in busy:
-            if slot.calls and now - slot.started > self.limits.seconds:
+            if slot.calls and now > slot.deadline(self.limits.seconds):
                 key, _ = slot.calls.popleft()
                 out.append(Outcome(key, error=WorkerTimeout(f"处理超时，超过 {self.limits.seconds:g} 秒")))
                 self._restart(slot)
@@ -310,8 +319,10 @@ class Pool:
                 status, value = slot.conn.recv()
             except (EOFError, OSError):
                 break
+            slot.started, slot.running = time.monotonic(), status == "start"
+            if status == "start":
+                continue
             key, _ = slot.calls.popleft()
-            slot.started = time.monotonic()
             if status == "ok":
                 out.append(Outcome(key, value))
             elif status == "memory":

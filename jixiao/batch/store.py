@@ -26,8 +26,19 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlalchemy import (
+    Column,
     Connection,
     Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
     bindparam,
     create_engine,
     event,
@@ -40,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
+from jixiao.batch import schema
 from jixiao.batch.runner import CENT
 from jixiao.batch.schema import (
     FINDING_FIELDS,
@@ -48,13 +60,28 @@ from jixiao.batch.schema import (
     REPORT_FIELDS,
     SCHEMA_VERSION,
     arrow_schema,
-    files,
-    findings,
-    meta,
-    metadata,
-    ranking,
-    reports,
 )
+
+# --------------------------------------------------------------------------- the schema as SQLAlchemy tables
+
+_TYPES = {schema.TEXT: Text, schema.INTEGER: Integer, schema.REAL: Float, schema.DECIMAL: lambda: Numeric(12, 2)}
+
+
+def _columns(spec: tuple[schema.Column, ...]) -> list[Column]:
+    return [Column(c.name, _TYPES[c.kind](), nullable=not c.required, server_default=c.default,
+                   comment=c.note or None) for c in spec]
+
+
+metadata = MetaData()
+meta = Table("meta", metadata, Column("key", Text, primary_key=True), Column("value", Text, nullable=False))
+reports = Table("reports", metadata, Column("id", Integer, primary_key=True), *_columns(schema.REPORTS),
+                UniqueConstraint("sha256"), Index("reports_risk", "risk"))
+findings = Table("findings", metadata, Column("id", Integer, primary_key=True),
+                 Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
+                 *_columns(schema.FINDINGS), Index("findings_report", "report_id"), Index("findings_code", "code"))
+files = Table("files", metadata, *_columns(schema.FILES), PrimaryKeyConstraint("path", "sha256"))
+#: The 抽查 sample, riskiest first (a view in the SQLite output).
+ranking = select(*(reports.c[k] for k in RANK_FIELDS)).order_by(reports.c.risk.desc(), reports.c.path)
 
 
 @dataclass(frozen=True)
@@ -213,8 +240,8 @@ class ParquetStore:
         self.path = Path(path)
         (self.path / "reports").mkdir(parents=True, exist_ok=True)
         (self.path / "findings").mkdir(parents=True, exist_ok=True)
-        self.report_schema = arrow_schema(reports, REPORT_FIELDS)
-        self.finding_schema = arrow_schema(findings, FINDING_FIELDS)
+        self.report_schema = arrow_schema(schema.REPORTS)
+        self.finding_schema = arrow_schema(schema.FINDINGS)
         self.known: dict[str, Known] = {}
         for tmp in self.path.glob("*/*.tmp"):
             tmp.unlink()
@@ -268,15 +295,15 @@ class ParquetStore:
     def _write_groups(self) -> None:
         import pyarrow.parquet as pq
 
-        for name, schema in (("reports", self.report_schema), ("findings", self.finding_schema)):
+        for name, arrow in (("reports", self.report_schema), ("findings", self.finding_schema)):
             rows = self._buf[name]
             if not rows:
                 continue
             w = self._writers.get(name)
             if w is None:
                 tmp = self.path / name / f"part-{self._run}.parquet.tmp"
-                w = self._writers[name] = pq.ParquetWriter(str(tmp), schema, compression="zstd")
-            w.write_table(self.pa.Table.from_pylist(rows, schema=schema))
+                w = self._writers[name] = pq.ParquetWriter(str(tmp), arrow, compression="zstd")
+            w.write_table(self.pa.Table.from_pylist(rows, schema=arrow))
             self._buf[name] = []
 
     def _close_writers(self, prefix: str = "") -> None:
