@@ -16,7 +16,8 @@ runner = CliRunner()
 def test_score_json_example():
     r = runner.invoke(app, ["score", str(EXAMPLES / "dept-shenzhen.yaml"), "--format", "json"])
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    (data,) = json.loads(r.stdout)
+    assert data["file"] == str(EXAMPLES / "dept-shenzhen.yaml")
     assert data["framework"] == "dept-shenzhen"
     assert data["parts"] == {"部门决策": 19.5, "部门管理": 19.93, "部门绩效": 57.77}
     assert data["total"] == 97.2
@@ -30,7 +31,7 @@ def test_score_table_and_framework_override():
     assert "预算执行率" in r.stdout and "合计 95.24（优）" in r.stdout
     r = runner.invoke(app, ["score", str(EXAMPLES / "dept-shenzhen.yaml"), "--framework", "dept-common-2013",
                             "--format", "json"])
-    assert r.exit_code == 0 and json.loads(r.stdout)["framework"] == "dept-common-2013"
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["framework"] == "dept-common-2013"
 
 
 def test_score_unreadable_input_exits_2(tmp_path: Path):

@@ -102,11 +102,12 @@ def record_from_analysis(a: Any) -> dict[str, Any]:
     return rec
 
 
-def process_file(path: str, data: bytes | None = None) -> dict[str, Any]:
+def process_file(path: str, data: bytes | None = None, framework: str | None = None) -> dict[str, Any]:
     """The batch's per-file function: analyse one file, return a compact picklable record.
 
     Never raises for a bad input: the record's ``error`` holds the one-line reason.
-    ``data`` lets a driver send the bytes (Dask workers that cannot see the path).
+    ``data`` lets a driver send the bytes (Dask workers that cannot see the path); ``framework``
+    scores every file under that framework instead of the one detected.
     """
     rec = empty_record(path)
     try:
@@ -123,7 +124,7 @@ def process_file(path: str, data: bytes | None = None) -> dict[str, Any]:
         rec["size"] = len(data)
         from jixiao.pipeline import analyse
 
-        out = record_from_analysis(analyse(path, data=data))
+        out = record_from_analysis(analyse(path, framework, data=data))
         out["sha256"], out["size"] = rec["sha256"], rec["size"]
         return out
     except MemoryError:
