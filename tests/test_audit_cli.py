@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jixiao.settings import SettingsError
-from jixiao.settings import load as load_settings
 from jixiao.audit.render import FileReport, render_html, render_json, render_text
 from jixiao.cli import app
 from jixiao.ingest.base import Document
 from jixiao.model import Evidence, Finding
+from jixiao.settings import SettingsError
+from jixiao.settings import load as load_settings
 
 runner = CliRunner()
 CORPUS = Path("/work/shared/corpus")

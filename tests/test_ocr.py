@@ -331,7 +331,7 @@ def test_pdf_reader_ocrs_the_scanned_page_of_a_mixed_pdf():
 
 def _grey_line(runs: list[tuple[int, int]], comma_at: int | None = None, h: int = 40, w: int = 400):
     """A white strip with black glyph blocks over x-ranges ``runs``; a comma's ink (low only) at ``comma_at``."""
-    import numpy as np
+    np = pytest.importorskip("numpy")
 
     g = np.full((h, w), 255, dtype=np.uint8)
     for a, b in runs:
@@ -374,7 +374,7 @@ def test_split_number_runs_leaves_digits_and_dropped_thousands_commas_joined():
 
 
 def test_runs_mask_matches_the_numpy_run_scan():
-    import numpy as np
+    np = pytest.importorskip("numpy")
 
     rng = np.random.default_rng(7)
     for density, min_len in ((0.5, 12), (0.9, 10), (0.97, 40)):

@@ -6,7 +6,6 @@ import json
 from enum import Enum
 from pathlib import Path
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -31,7 +30,7 @@ def cwd(tmp_path, monkeypatch):
     return d
 
 
-def _commands() -> dict[str, click.Command]:
+def _commands() -> dict:
     root = typer.main.get_command(app)
     out = {}
     for name, cmd in root.commands.items():

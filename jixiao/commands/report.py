@@ -89,6 +89,9 @@ def report_command(
         except (LayoutError, PdfError, ValueError) as exc:  # unknown layout/framework, no PDF engine
             error_line(str(path), str(exc))
             raise typer.Exit(int(Exit.UNREADABLE)) from None
+        except ImportError as exc:  # the HTML form needs Jinja2 ([web] extra)
+            error_line(str(path), f"缺少组件 {exc.name}，请安装 pip install 'jixiao[web]'")
+            raise typer.Exit(int(Exit.UNREADABLE)) from None
         results.append({"file": str(path), "output": str(out), "bytes": len(data), "to": to.value})
     if datapackage is not None and evaluations:
         from jixiao.render.export import write_datapackage

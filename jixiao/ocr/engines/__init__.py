@@ -7,6 +7,8 @@ word or character boxes with 0-1 confidences. An engine may also read several pa
 * ``rapidocr`` (:mod:`.rapid`): PP-OCRv4's ONNX networks, shipped inside the rapidocr-onnxruntime
   wheel, run by our own ONNX Runtime sessions on simplified graphs (:mod:`.graph`);
 * ``tesseract`` (:mod:`.tesseract`): the Debian ``tesseract-ocr`` binary with ``chi_sim``.
+
+The protocol and the errors live in :mod:`.base`, which the engines import (never this package).
 """
 
 from __future__ import annotations
@@ -14,27 +16,17 @@ from __future__ import annotations
 import functools
 import importlib.util
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
+from jixiao.ocr.engines.base import Engine, EngineError, PageTimeout
 from jixiao.ocr.layout import Word
 from jixiao.ocr.settings import ENGINES, OcrSettings
 
+__all__ = ["Engine", "EngineError", "NOT_INSTALLED", "PageTimeout", "available", "default_engine", "get",
+           "read_many"]
+
 NOT_INSTALLED = ("未安装 OCR 组件 (OCR is not installed: pip install jixiao[ocr], or Debian "
                  "tesseract-ocr-chi-sim)")
-
-
-class Engine(Protocol):
-    name: str
-
-    def words(self, image: Any) -> list[Word]: ...
-
-
-class EngineError(RuntimeError):
-    """The engine failed on a page (the message says how)."""
-
-
-class PageTimeout(Exception):
-    """The engine ran out of time on a page (or on one of the pages it was given together)."""
 
 
 def _installed(module: str) -> bool:
@@ -42,8 +34,8 @@ def _installed(module: str) -> bool:
 
 
 def available(engine: str | None = None, settings: OcrSettings | None = None) -> bool:
-    """Whether OCR can run here: the engine (default: the configured one) and Pillow are installed."""
-    if not _installed("PIL"):
+    """Whether OCR can run here: the engine (default: the configured one), Pillow and NumPy are installed."""
+    if not (_installed("PIL") and _installed("numpy")):  # pages are prepared with NumPy whatever the engine
         return False
     engine = engine or default_engine(settings)
     if engine == "tesseract":

@@ -24,7 +24,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from jixiao.ocr.engines import EngineError, ppocr
+from jixiao.ocr.engines import ppocr
+from jixiao.ocr.engines.base import EngineError
 from jixiao.ocr.layout import Word
 
 #: The page is brought down to this longest side for recognition (rapidocr's own default, ~170 dpi on A4).

@@ -18,7 +18,7 @@ import subprocess
 from collections.abc import Sequence
 from typing import Any
 
-from jixiao.ocr.engines import EngineError, PageTimeout
+from jixiao.ocr.engines.base import EngineError, PageTimeout
 from jixiao.ocr.layout import Word
 
 #: Pages read by one tesseract process.
