@@ -283,6 +283,8 @@ class Pool:
         else:
             return False
         if not slot.calls:
+            if not slot.proc.is_alive():  # died while idle (killed from outside): a fresh one takes the call
+                self._restart(slot)
             slot.started, slot.running = time.monotonic(), False
         slot.calls.append((key, raw))
         with contextlib.suppress(OSError):  # a child that is gone: collect() reports the call it was running

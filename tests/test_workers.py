@@ -103,3 +103,18 @@ def test_pool_memory_budget_replaces_the_child():
         got = _drain(pool)
     assert isinstance(got["hog"].error, WorkerMemory)
     assert got["after"].value == 3
+
+
+def test_pool_replaces_a_child_killed_while_it_waited():
+    import signal
+
+    from jixiao.workers import Pool
+
+    with Pool(1, limits=Limits(seconds=30, memory_mb=None), context="fork") as pool:
+        assert pool.submit("first", _pid)
+        first = _drain(pool)["first"].value
+        os.kill(first, signal.SIGKILL)
+        time.sleep(0.2)
+        assert pool.submit("second", _pid)
+        second = _drain(pool)["second"]
+    assert second.error is None and second.value != first
