@@ -15,7 +15,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, ProgressColumn, Task, T
 from rich.progress import Progress as RichProgressBar
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 
 from jixiao import batch as engine
 from jixiao.cli import Exit, app, echo_json, error_line
@@ -144,6 +143,8 @@ def batch_command(
     if out.suffix.lower() not in (".db", ".sqlite", ".sqlite3", ".parquet"):
         error_line(str(out), "输出须为 .db（SQLite）或 .parquet")
         raise typer.Exit(Exit.UNREADABLE)
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     progress = None if no_progress else RichProgress(console)
     framework = settings.scoring_framework()
