@@ -184,6 +184,7 @@ def _serve(conn: Any, memory_mb: int | None, initializer: Callable[[], Any] | No
     if initializer is not None:
         initializer()
     limit_memory(memory_mb)
+    first = True
     while True:
         try:
             raw = conn.recv_bytes()
@@ -196,28 +197,30 @@ def _serve(conn: Any, memory_mb: int | None, initializer: Callable[[], Any] | No
             continue
         if msg is None:
             return
-        conn.send(("start", None))  # the call's clock starts now, not while it waited or was unpickled
+        if first:  # the first call's clock starts now, not while its modules were imported to unpickle it
+            conn.send(("start", None))
+            first = False
         if _answer(conn, *msg) == "memory":
             return  # its heap may be spent: a fresh child takes the next call
 
 
-#: Seconds a child may take to take up a call (unpickle it: import the function's module) before the call's
-#: own clock starts; a child stuck there is replaced too.
+#: Seconds a fresh child may take to take up its first call (unpickle it: import the function's module)
+#: before the call's own clock starts; a child stuck there is replaced too.
 TAKE_UP_SECONDS = 60.0
 
 
 class _Slot:
-    __slots__ = ("proc", "conn", "calls", "started", "running")
+    __slots__ = ("proc", "conn", "calls", "started", "fresh")
 
     def __init__(self) -> None:
         self.proc: Any = None
         self.conn: Any = None
         self.calls: deque[tuple[Any, bytes]] = deque()  # (key, pickled call), the first one running
-        self.started = 0.0  # when the first call began (or, until the child says it began, became first)
-        self.running = False  # whether the child said it began the first call
+        self.started = 0.0  # when the first call began (for a fresh child: when it became first)
+        self.fresh = True  # a new child that has not yet said it began a call
 
     def deadline(self, seconds: float) -> float:
-        return self.started + (seconds if self.running else max(seconds, TAKE_UP_SECONDS))
+        return self.started + (max(seconds, TAKE_UP_SECONDS) if self.fresh else seconds)
 
 
 class Pool:
@@ -253,7 +256,7 @@ class Pool:
         slot.proc, slot.conn = proc, mine
         for _, raw in slot.calls:  # calls that were waiting behind the one that failed
             mine.send_bytes(raw)
-        slot.started, slot.running = time.monotonic(), False
+        slot.started, slot.fresh = time.monotonic(), True
 
     def _restart(self, slot: _Slot) -> None:
         if slot.proc.is_alive():
@@ -285,7 +288,7 @@ class Pool:
         if not slot.calls:
             if not slot.proc.is_alive():  # died while idle (killed from outside): a fresh one takes the call
                 self._restart(slot)
-            slot.started, slot.running = time.monotonic(), False
+            slot.started = time.monotonic()
         slot.calls.append((key, raw))
         with contextlib.suppress(OSError):  # a child that is gone: collect() reports the call it was running
             slot.conn.send_bytes(raw)
@@ -321,7 +324,7 @@ class Pool:
                 status, value = slot.conn.recv()
             except (EOFError, OSError):
                 break
-            slot.started, slot.running = time.monotonic(), status == "start"
+            slot.started, slot.fresh = time.monotonic(), False  # the next call, queued, begins now
             if status == "start":
                 continue
             key, _ = slot.calls.popleft()
