@@ -76,7 +76,7 @@ def run_local(items: Iterator[tuple[str, str]], fn: Callable, *, jobs: int, max_
     """
     _start_fork_server()
     limits = Limits(seconds=timeout or math.inf, memory_mb=memory_mb)
-    pool = Pool(jobs, limits=limits, context="forkserver", depth=max(1, min(2, max_inflight // jobs)))
+    pool = Pool(jobs, limits=limits, context="forkserver", depth=max(1, min(3, max_inflight // jobs)))
 
     def collect() -> None:
         for o in pool.collect():
@@ -91,8 +91,10 @@ def run_local(items: Iterator[tuple[str, str]], fn: Callable, *, jobs: int, max_
 
     try:
         for path, sha in items:
+            while pool.pending >= max_inflight:
+                collect()
             inflight.add(sha)
-            while pool.pending >= max_inflight or not pool.submit((path, sha), run_one, fn, path, sha):
+            while not pool.submit((path, sha), run_one, fn, path, sha):
                 collect()
         while pool.pending:
             collect()
