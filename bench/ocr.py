@@ -5,7 +5,7 @@
     python bench/ocr.py --clean --dpi 300       # no rotation / noise
 
 For every document the text is laid out on A4 pages (Noto Sans CJK, 11 pt, tab tables drawn as ruled grids),
-optionally rotated by up to ±1° with salt-and-pepper noise, OCR'd through :func:`jixiao.ingest.ocr.ocr_images`
+optionally rotated by up to ±1° with salt-and-pepper noise, OCR'd through :func:`jixiao.ocr.read_pages`
 and extracted with :func:`jixiao.extract.extract`. It prints, per engine and dpi: field recall against the
 labels (``*.expected.json`` for the corpus, the figures written below for our own reports) next to the recall of
 the same documents read as text, wrong values, character recall of the OCR text, the share of correctly read
@@ -350,14 +350,15 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
+    from jixiao import ocr
     from jixiao.extract import evaluation_to_json, extract
-    from jixiao.ingest import ocr, read_bytes
+    from jixiao.ingest import read_bytes
 
     if not Path(FONT).exists():
         print(f"missing font {FONT} (apt-get install fonts-noto-cjk)")
         return 2
     docs = [d for d in documents(args) if args.only in d[0]]
-    engines = [e for e in args.engine.split(",") if e] or [ocr.default_engine()]
+    engines = [e for e in args.engine.split(",") if e] or [ocr.default_engine(ocr.settings())]
     for e in engines:
         if not ocr.available(e):
             print(f"engine {e} is not installed")
@@ -366,7 +367,8 @@ def main(argv=None) -> int:
     for e in engines:  # start each engine (load and simplify its models) before any clock runs
         t0, c0 = time.perf_counter(), _cpu()
         warm = Renderer(150)
-        ocr.ocr_images([warm.draw(warm.layout("预算执行率99.91%")[0][0], None)], "warm.png", "image", {"ocr_engine": e})
+        ocr.read_pages([warm.draw(warm.layout("预算执行率99.91%")[0][0], None)], "warm.png", "image",
+                       ocr.settings(ocr_engine=e))
         print(f"{e}: start-up and first page {time.perf_counter() - t0:.2f} s ({_cpu() - c0:.2f} CPU-s), not counted")
 
     # text baseline: the same documents (and the same page cut, when --pages) read as text
@@ -384,7 +386,7 @@ def main(argv=None) -> int:
                 rng = None if args.clean else random.Random(f"{name}-{dpi}")
                 images = [r.draw(ops, rng) for ops, _ in laid]
                 t0, c0 = time.perf_counter(), _cpu()
-                doc = ocr.ocr_images(images, f"{name}.png", "image", {"ocr_engine": engine},
+                doc = ocr.read_pages(images, f"{name}.png", "image", ocr.settings(ocr_engine=engine),
                                      dpis=[dpi] * len(images))
                 secs = time.perf_counter() - t0
                 cpu = _cpu() - c0

@@ -2,8 +2,11 @@
 
 Each verb lives in its own module under :mod:`jixiao.commands` and registers
 itself on :data:`app`; this module only holds the group and the conventions
-every verb shares: ``--format`` (json on every verb), one-line ``FILE: reason``
-errors on stderr, and exit codes 0 (clean) / 1 (findings) / 2 (unreadable input).
+every verb shares: ``--format/-f`` (json on every verb; a verb that reads FILE...
+prints one JSON array, one object per FILE, for one file as for many), one-line
+``FILE: reason`` errors on stderr, and exit codes 0 (clean) / 1 (findings) /
+2 (unreadable input). The shared options are added by
+:func:`jixiao.commands._options.options`; settings come from :mod:`jixiao.settings`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "JIXIAO"},
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

@@ -6,24 +6,31 @@ top of what it inherited, dies with its parent (``PR_SET_PDEATHSIG`` on Linux), 
 killed when it outlives its time. The result (or the exception) comes back pickled.
 
 This is the one primitive that the CLI, the batch engine and the web workers share; pools
-are built on it, never around it.
+are built on it, never around it. :func:`run_limited` runs one call in a fresh child;
+:class:`Pool` keeps a few children alive for a stream of calls (each call still bounded in
+time, each child in memory, and a child that fails is replaced).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import multiprocessing
 import os
 import resource
 import signal
 import sys
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import connection as mp_connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 __all__ = ["Limits", "WorkerError", "WorkerTimeout", "WorkerMemory", "WorkerCrashed", "run_limited",
-           "die_with_parent", "limit_memory"]
+           "die_with_parent", "limit_memory", "Pool", "Outcome"]
 
 
 class WorkerError(Exception):
@@ -83,10 +90,8 @@ def limit_memory(extra_mb: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int | None) -> None:
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    limit_memory(memory_mb)
+def _answer(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
+    """Run one call and send its outcome back; returns the status sent (ok / memory / raise)."""
     try:
         result = fn(*args, **kwargs)
         payload: tuple[str, Any] = ("ok", result)
@@ -97,9 +102,20 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_
     try:
         conn.send(payload)
     except MemoryError:
-        conn.send(("memory", None))
+        payload = ("memory", None)
+        conn.send(payload)
     except Exception as exc:  # an unpicklable result or exception
+        payload = ("raise", None)
         conn.send(("raise", WorkerCrashed(f"结果无法传回 ({type(exc).__name__})")))
+    return payload[0]
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_mb: int | None) -> None:
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_memory(memory_mb)
+    try:
+        _answer(conn, fn, args, kwargs)
     finally:
         conn.close()
 
@@ -124,10 +140,7 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(), c
             status, value = recv.recv()
         except (EOFError, OSError):
             proc.join(1)
-            code = proc.exitcode
-            if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS):
-                raise WorkerMemory(f"处理进程异常终止（信号 {-code}），可能超出内存上限") from None
-            raise WorkerCrashed(f"处理进程异常退出（代码 {code}）") from None
+            raise _death(proc.exitcode) from None
     finally:
         if proc.is_alive():
             proc.kill()
@@ -138,3 +151,214 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(), c
     if status == "memory":
         raise WorkerMemory(f"超出内存上限 {limits.memory_mb} MB")
     raise value
+
+
+def _death(code: int | None) -> WorkerError:
+    """Why a child died without an answer: killed by the kernel (memory) or crashed."""
+    if code is not None and code < 0 and -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS):
+        return WorkerMemory(f"处理进程异常终止（信号 {-code}），可能超出内存上限")
+    return WorkerCrashed(f"处理进程异常退出（代码 {code}）")
+
+
+# --------------------------------------------------------------------------- long-lived children
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one call of a :class:`Pool` gave: its value, or the error (a :class:`WorkerError` or what it raised)."""
+
+    key: Any
+    value: Any = None
+    error: BaseException | None = None
+
+
+#: A call is queued behind a running one only when it pickles to at most this many bytes, so sending it can
+#: never block the parent (a socket buffer holds it) while that child is busy.
+QUEUE_BYTES = 16 * 1024
+
+
+def _serve(conn: Any, memory_mb: int | None, initializer: Callable[[], Any] | None) -> None:
+    """A pool child: answer calls one after another until told to stop, or until it runs out of memory."""
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer()
+    limit_memory(memory_mb)
+    first = True
+    while True:
+        try:
+            raw = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            msg = ForkingPickler.loads(raw)
+        except Exception as exc:  # the call cannot be rebuilt here (a function this child cannot import)
+            conn.send(("raise", WorkerCrashed(f"任务无法传入 ({type(exc).__name__}: {exc})")))
+            continue
+        if msg is None:
+            return
+        if first:  # the first call's clock starts now, not while its modules were imported to unpickle it
+            conn.send(("start", None))
+            first = False
+        if _answer(conn, *msg) == "memory":
+            return  # its heap may be spent: a fresh child takes the next call
+
+
+#: Seconds a fresh child may take to take up its first call (unpickle it: import the function's module)
+#: before the call's own clock starts; a child stuck there is replaced too.
+TAKE_UP_SECONDS = 60.0
+
+
+class _Slot:
+    __slots__ = ("proc", "conn", "calls", "started", "fresh")
+
+    def __init__(self) -> None:
+        self.proc: Any = None
+        self.conn: Any = None
+        self.calls: deque[tuple[Any, bytes]] = deque()  # (key, pickled call), the first one running
+        self.started = 0.0  # when the first call began (for a fresh child: when it became first)
+        self.fresh = True  # a new child that has not yet said it began a call
+
+    def deadline(self, seconds: float) -> float:
+        return self.started + (max(seconds, TAKE_UP_SECONDS) if self.fresh else seconds)
+
+
+class Pool:
+    """Long-lived children that run many calls each, every call within ``limits``.
+
+    For a stream of small calls (a batch of files) a child per call would throw the child's warm caches
+    away each time; these children are started once (``initializer`` runs in each), die with their parent
+    and get the memory budget of ``limits`` on top of what they inherit. A call that outlives
+    ``limits.seconds`` has its child killed and comes back as :class:`WorkerTimeout`; a child that dies
+    gives :class:`WorkerCrashed` (or :class:`WorkerMemory`) for the call it was running, exactly that one;
+    either way the child is replaced and the calls queued behind it run in the replacement. Up to ``depth``
+    calls wait per child, so a child never idles while the parent is busy.
+    """
+
+    def __init__(self, size: int, *, limits: Limits = Limits(), context: str = "forkserver",
+                 initializer: Callable[[], Any] | None = None, depth: int = 2):
+        self.limits = limits
+        self.depth = max(1, depth)
+        self.initializer = initializer
+        self._ctx = multiprocessing.get_context(context)
+        self._slots = [_Slot() for _ in range(max(1, size))]
+        for slot in self._slots:
+            self._start(slot)
+
+    # -- children
+
+    def _start(self, slot: _Slot) -> None:
+        mine, theirs = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_serve, args=(theirs, self.limits.memory_mb, self.initializer),
+                                 name="jixiao-worker")
+        proc.start()
+        theirs.close()
+        slot.proc, slot.conn = proc, mine
+        for _, raw in slot.calls:  # calls that were waiting behind the one that failed
+            mine.send_bytes(raw)
+        slot.started, slot.fresh = time.monotonic(), True
+
+    def _restart(self, slot: _Slot) -> None:
+        if slot.proc.is_alive():
+            slot.proc.kill()
+        slot.proc.join(5)
+        slot.conn.close()
+        self._start(slot)
+
+    # -- calls
+
+    @property
+    def pending(self) -> int:
+        """Calls submitted and not yet collected."""
+        return sum(len(s.calls) for s in self._slots)
+
+    def has_room(self) -> bool:
+        return any(len(s.calls) < self.depth for s in self._slots)
+
+    def submit(self, key: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
+        """Queue ``fn(*args, **kwargs)`` under ``key``; False when every child is busy (collect first)."""
+        raw = bytes(ForkingPickler.dumps((fn, args, kwargs)))
+        idle = [s for s in self._slots if not s.calls]
+        if idle:
+            slot = idle[0]
+        elif len(raw) <= QUEUE_BYTES and self.has_room():
+            slot = min(self._slots, key=lambda s: len(s.calls))
+        else:
+            return False
+        if not slot.calls:
+            if not slot.proc.is_alive():  # died while idle (killed from outside): a fresh one takes the call
+                self._restart(slot)
+            slot.started = time.monotonic()
+        slot.calls.append((key, raw))
+        with contextlib.suppress(OSError):  # a child that is gone: collect() reports the call it was running
+            slot.conn.send_bytes(raw)
+        return True
+
+    def collect(self, timeout: float | None = None) -> list[Outcome]:
+        """Wait up to ``timeout`` seconds (None: until something happens) and return the finished calls."""
+        busy = [s for s in self._slots if s.calls]
+        if not busy:
+            return []
+        now = time.monotonic()
+        wait_for = timeout
+        if math.isfinite(self.limits.seconds):
+            first = min(s.deadline(self.limits.seconds) for s in busy) - now
+            wait_for = max(0.0, first if wait_for is None else min(wait_for, first))
+        mp_connection.wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], wait_for)
+        out: list[Outcome] = []
+        for slot in busy:  # every answer that has arrived, before any clock is looked at
+            self._read(slot, out)
+        now = time.monotonic()
+        for slot in busy:
+            if slot.calls and now > slot.deadline(self.limits.seconds):
+                key, _ = slot.calls.popleft()
+                out.append(Outcome(key, error=WorkerTimeout(f"处理超时，超过 {self.limits.seconds:g} 秒")))
+                self._restart(slot)
+        return out
+
+    def _read(self, slot: _Slot, out: list[Outcome]) -> None:
+        while slot.calls:
+            try:
+                if not slot.conn.poll():
+                    break
+                status, value = slot.conn.recv()
+            except (EOFError, OSError):
+                break
+            slot.started, slot.fresh = time.monotonic(), False  # the next call, queued, begins now
+            if status == "start":
+                continue
+            key, _ = slot.calls.popleft()
+            if status == "ok":
+                out.append(Outcome(key, value))
+            elif status == "memory":
+                out.append(Outcome(key, error=WorkerMemory(f"超出内存上限 {self.limits.memory_mb} MB")))
+                self._restart(slot)  # the child leaves after a MemoryError
+                return
+            else:
+                out.append(Outcome(key, error=value))
+        if slot.calls and not slot.proc.is_alive():
+            slot.proc.join(1)
+            key, _ = slot.calls.popleft()
+            out.append(Outcome(key, error=_death(slot.proc.exitcode)))
+            self._restart(slot)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the children: let them finish what they hold (``wait``), or kill them now."""
+        for slot in self._slots:
+            if wait:
+                with contextlib.suppress(OSError):
+                    slot.conn.send_bytes(bytes(ForkingPickler.dumps(None)))
+        for slot in self._slots:
+            if wait:
+                finite = math.isfinite(self.limits.seconds)
+                slot.proc.join(5 if not slot.calls else self.limits.seconds * len(slot.calls) if finite else None)
+            if slot.proc.is_alive():
+                slot.proc.kill()
+            slot.proc.join(5)
+            slot.conn.close()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close(wait=exc[0] is None)

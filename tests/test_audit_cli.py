@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from jixiao.audit.config import ConfigError, load_config
 from jixiao.audit.render import FileReport, render_html, render_json, render_text
 from jixiao.cli import app
 from jixiao.ingest.base import Document
 from jixiao.model import Evidence, Finding
+from jixiao.settings import SettingsError
+from jixiao.settings import load as load_settings
 
 runner = CliRunner()
 CORPUS = Path("/work/shared/corpus")
@@ -102,7 +103,7 @@ def test_unreadable_input_exit_2_others_processed(tmp_path):
 def test_json_shape(tmp_path):
     p = _write(tmp_path, "e.yaml", WRONG_RATE)
     r = runner.invoke(app, ["check", str(p), "--format", "json"])
-    data = json.loads(r.stdout)
+    (data,) = json.loads(r.stdout)  # one array, one object per FILE, for one file as for many
     assert set(data) == {"file", "findings", "summary"}
     f = data["findings"][0]
     assert {"code", "severity", "message", "path", "stated", "recomputed", "arithmetic", "evidence"} <= set(f)
@@ -142,18 +143,18 @@ def test_pyproject_tool_table_found_upward(tmp_path, _no_config):
     (_no_config / "pyproject.toml").write_text('[tool.jixiao]\nselect = ["JX3"]\n', encoding="utf-8")
     sub = _no_config / "a" / "b"
     sub.mkdir(parents=True)
-    cfg = load_config(sub)
-    assert cfg.select == ["JX3"] and cfg.path == _no_config / "pyproject.toml"
+    cfg = load_settings(start=sub, env={})
+    assert cfg.select == ["JX3"] and cfg.file == _no_config / "pyproject.toml"
     (_no_config / "jixiao.toml").write_text('[check]\nextend-ignore = ["jx307"]\nframework = "shenzhen"\n',
                                             encoding="utf-8")
-    cfg = load_config(sub)
-    assert cfg.ignore == ["JX307"] and cfg.framework == "shenzhen" and cfg.select == []
+    cfg = load_settings(start=sub, env={})
+    assert cfg.ignore == ["JX307"] and cfg.framework == "shenzhen" and cfg.select is None
 
 
 def test_bad_config(tmp_path, _no_config):
     (_no_config / "jixiao.toml").write_text('fail-on = "fatal"\n', encoding="utf-8")
-    with pytest.raises(ConfigError):
-        load_config()
+    with pytest.raises(SettingsError):
+        load_settings(env={})
     p = _write(tmp_path, "e.yaml", WRONG_RATE)
     r = runner.invoke(app, ["check", str(p)])
     assert r.exit_code == 2 and "fail-on" in r.stderr

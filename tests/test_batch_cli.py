@@ -55,7 +55,7 @@ def test_process_file_reads_the_figures_back(tmp_path: Path) -> None:
     assert rec["department"] == DEPTS[3] and rec["year"] == 2023
     assert (rec["budget_adjusted"], rec["budget_executed"]) == (str(budget), str(executed))
     assert Decimal(rec["execution_rate"]) == rate
-    assert rec["score_stated"] == "96"
+    assert rec["self_score"] == "96"
     json.dumps(rec)  # compact and plain: picklable and JSON-able
 
 

@@ -60,7 +60,7 @@ def test_report_cli_datapackage(tmp_path):
     res = CliRunner().invoke(app, ["report", str(src), "--to", "xlsx", "-o", str(tmp_path / "p.xlsx"),
                                    "--datapackage", str(tmp_path / "dp"), "--format", "json"])
     assert res.exit_code == 0, res.output
-    info = json.loads(res.output)
+    (info,) = json.loads(res.output)
     assert info["to"] == "xlsx" and info["bytes"] > 0 and info["output"].endswith("p.xlsx")
     budget = (tmp_path / "dp" / "budget.csv").read_text(encoding="utf-8")
     assert "50.5" in budget

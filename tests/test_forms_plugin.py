@@ -165,3 +165,33 @@ def test_a_broken_form_folder_is_one_clear_line(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv(forms.ENV_VAR)
         forms.reset()
+
+
+def test_the_forms_flag_loads_the_folder_for_one_command(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    folder = tmp_path / "forms" / "moushen-project-kaoping"
+    folder.mkdir(parents=True)
+    (folder / "form.yaml").write_text(FORM, encoding="utf-8")
+    (folder / "framework.yaml").write_text(FRAMEWORK, encoding="utf-8")
+    (folder / "layout.yaml").write_text(LAYOUT, encoding="utf-8")
+    doc = tmp_path / "考评表.txt"
+    doc.write_text(REPORT, encoding="utf-8")
+    monkeypatch.delenv(forms.ENV_VAR, raising=False)
+    forms.reset()
+    try:
+        runner = CliRunner()
+        res = runner.invoke(app, ["score", str(doc), "--forms", str(tmp_path / "forms"), "--format", "json"])
+        assert res.exit_code in (0, 1), res.output
+        got = json.loads(res.stdout)
+        got = got[0] if isinstance(got, list) else got
+        assert got["framework"] == "moushen-project-kaoping"
+        res = runner.invoke(app, ["extract", str(doc), "--forms", str(tmp_path / "missing")])
+        assert res.exit_code == 2 and "--forms" in res.output
+    finally:
+        monkeypatch.delenv(forms.ENV_VAR, raising=False)
+        forms.reset()

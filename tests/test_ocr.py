@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from jixiao import ocr
 from jixiao.ingest import IngestError, read_bytes
 from jixiao.ingest import ocr as ocrmod
-from jixiao.ingest.ocr import Rule, Word, layout_page, repair, repair_map
+from jixiao.ocr import document, engines, layout
+from jixiao.ocr.engines import rapid
+from jixiao.ocr.layout import Rule, Word, layout_page
+from jixiao.ocr.repair import clean_words, repair, repair_map
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
@@ -80,7 +84,7 @@ def _doc_of(words, rules=()):
     b = TextBuilder()
     confs: list = []
     b.new_page()
-    ocrmod._emit_page(b, layout_page(words, rules), 1, confs)
+    document._emit_page(b, layout_page(clean_words(words), rules), 1, confs)
     return b, confs
 
 
@@ -142,7 +146,7 @@ def test_layout_clusters_boxes_without_line_ids_despite_skew():
 
 def test_noise_words_are_dropped_and_quotes_glued_to_numbers_stripped():
     ws = [Word("”560.00", 0, 0, 100, 40, 0.4), Word("，。", 120, 0, 140, 40, 0.0), Word("执行数", 200, 0, 320, 40, 0.9)]
-    assert [w.text for w in ocrmod.clean_words(ws)] == ["560.00", "执行数"]
+    assert [w.text for w in clean_words(ws)] == ["560.00", "执行数"]
 
 
 # ------------------------------------------------------------------------------------------ real OCR
@@ -185,7 +189,7 @@ def _png(im) -> bytes:
 
 
 def _check(doc, engine=None):
-    assert doc.ocr and doc.meta["ocr"] == (engine or ocrmod.default_engine())
+    assert doc.ocr and doc.meta["ocr"] == (engine or ocr.default_engine(ocr.settings()))
     assert doc.page_starts == (0,)
     assert "675.58万元" in doc.text and "674.99万元" in doc.text and "99.91%" in doc.text
     i = doc.text.index("675.58")
@@ -327,7 +331,7 @@ def test_pdf_reader_ocrs_the_scanned_page_of_a_mixed_pdf():
 
 def _grey_line(runs: list[tuple[int, int]], comma_at: int | None = None, h: int = 40, w: int = 400):
     """A white strip with black glyph blocks over x-ranges ``runs``; a comma's ink (low only) at ``comma_at``."""
-    import numpy as np
+    np = pytest.importorskip("numpy")
 
     g = np.full((h, w), 255, dtype=np.uint8)
     for a, b in runs:
@@ -345,7 +349,7 @@ def test_split_number_runs_marks_a_blank_gap_between_figures_as_a_space():
     # "1" "0" | 14 px of white | "9" "9": two figures; digits of one figure sit 4 px apart
     spec = [("1", 10, 30), ("0", 34, 54), ("9", 68, 88), ("9", 92, 112)]
     g = _grey_line([(a, b) for _, a, b in spec])
-    out = ocrmod.split_number_runs(_chars(spec), g)
+    out = rapid.split_number_runs(_chars(spec), g)
     assert [w.text for w in out] == ["1", "0 ", "9", "9"]
     # the joined reading becomes two figures in the text
     b, _ = _doc_of([_with_line(w, (1, 1, 1)) for w in out])
@@ -362,15 +366,15 @@ def test_split_number_runs_leaves_digits_and_dropped_thousands_commas_joined():
     spec = [("1", 10, 30), ("8", 34, 54), ("0", 68, 88), ("5", 92, 112)]
     # the gap between "8" and "0" holds a comma's ink (the recognizer dropped it): no space
     g = _grey_line([(a, b) for _, a, b in spec], comma_at=59)
-    assert [w.text for w in ocrmod.split_number_runs(_chars(spec), g)] == ["1", "8", "0", "5"]
+    assert [w.text for w in rapid.split_number_runs(_chars(spec), g)] == ["1", "8", "0", "5"]
     # a narrow gap between digits: no space; CJK neighbours are never touched
     spec2 = [("年", 10, 50), ("1", 60, 80), ("2", 84, 104), ("元", 130, 170)]
     g2 = _grey_line([(a, b) for _, a, b in spec2])
-    assert [w.text for w in ocrmod.split_number_runs(_chars(spec2), g2)] == ["年", "1", "2", "元"]
+    assert [w.text for w in rapid.split_number_runs(_chars(spec2), g2)] == ["年", "1", "2", "元"]
 
 
 def test_runs_mask_matches_the_numpy_run_scan():
-    import numpy as np
+    np = pytest.importorskip("numpy")
 
     rng = np.random.default_rng(7)
     for density, min_len in ((0.5, 12), (0.9, 10), (0.97, 40)):
@@ -378,8 +382,8 @@ def test_runs_mask_matches_the_numpy_run_scan():
         m[5, :150] = True
         m[:100, 299] = True
         for horizontal in (True, False):
-            ref = ocrmod._long_runs(m, min_len)[1] if horizontal else ocrmod._long_runs(m.T, min_len)[1].T
-            assert (ocrmod._runs_mask(m, min_len, horizontal=horizontal) == ref).all()
+            ref = layout._long_runs(m, min_len)[1] if horizontal else layout._long_runs(m.T, min_len)[1].T
+            assert (layout._runs_mask(m, min_len, horizontal=horizontal) == ref).all()
 
 
 def test_a_figure_wrapped_over_two_lines_is_joined_without_a_space():
@@ -390,18 +394,16 @@ def test_a_figure_wrapped_over_two_lines_is_joined_without_a_space():
 
 
 def test_tesseract_reads_pages_in_batches_and_finds_the_page_that_times_out(monkeypatch):
-    import subprocess
-
     from PIL import Image
+
+    from jixiao.ocr.engines.tesseract import TesseractEngine
 
     calls: list[int] = []
 
-    def fake_pages(imgs, dpi, lang):
+    def fake_pages(self, imgs):
         calls.append(len(imgs))
-        if len(imgs) > 1 and any(im.getpixel((0, 0)) == 1 for im in imgs):
-            raise subprocess.TimeoutExpired("tesseract", 1)
-        if imgs[0].getpixel((0, 0)) == 1:
-            raise subprocess.TimeoutExpired("tesseract", 1)
+        if any(im.getpixel((0, 0)) == 1 for im in imgs):
+            raise engines.PageTimeout()
         return [[Word(f"第{im.getpixel((0, 1))}页", 10, 10, 90, 40, 0.9, (1, 1, 1))] for im in imgs]
 
     def page(k: int, slow: bool = False):
@@ -410,12 +412,11 @@ def test_tesseract_reads_pages_in_batches_and_finds_the_page_that_times_out(monk
         im.putpixel((0, 1), k)
         return im
 
-    monkeypatch.setattr(ocrmod, "available", lambda engine=None: True)
-    monkeypatch.setattr(ocrmod, "_tesseract_pages", fake_pages)
-    monkeypatch.setattr(ocrmod, "_blank", lambda img, dpi: False)
-    monkeypatch.setattr(ocrmod, "TESSERACT_CHUNK", 4)
+    monkeypatch.setattr(TesseractEngine, "pages", fake_pages)
+    monkeypatch.setattr(TesseractEngine, "chunk", 4)
+    monkeypatch.setattr(document, "blank", lambda img, dpi: False)
     images = [page(1), page(2), page(3, slow=True), page(4), page(5), page(6)]
-    doc = ocrmod.ocr_images(images, "x.tif", "image", {"ocr_engine": "tesseract", "ocr_prepare": False})
+    doc = ocr.read_pages(images, "x.tif", "image", ocr.OcrSettings(engine="tesseract", prepare=False))
     assert calls[:1] == [4] and calls[-1] == 2  # a batch of four, split after its timeout; then the last two
     assert doc.meta["ocr_pages"] == [1, 2, 4, 5, 6] and doc.meta["ocr_timed_out_pages"] == [3]
     assert len(doc.page_starts) == 6
@@ -426,9 +427,13 @@ def test_tesseract_reads_pages_in_batches_and_finds_the_page_that_times_out(monk
 @needs_tesseract
 @needs_font
 def test_one_tesseract_process_for_several_pages_reads_each_as_alone():
-    pages = [ocrmod.prepare(_page(ruled=r), 300)[0] for r in (True, False)]
-    together = ocrmod._tesseract_pages(pages, 300, "chi_sim")
-    assert together == [ocrmod._tesseract_pages([p], 300, "chi_sim")[0] for p in pages]
+    from jixiao.ocr.engines.tesseract import TesseractEngine
+
+    pages = [ocr.prepare(_page(ruled=r), 300)[0] for r in (True, False)]
+    for p in pages:
+        p.info["dpi"] = (300, 300)
+    eng = TesseractEngine()
+    assert eng.pages(pages) == [eng.words(p) for p in pages]
 
 
 @needs_font
@@ -452,50 +457,56 @@ def test_rapidocr_keeps_figures_separated_by_a_single_space_apart():
 
 @needs_font
 @pytest.mark.skipif(not ocrmod.available("rapidocr"), reason="the optional rapidocr engine is not installed")
-def test_rapidocr_reads_a_single_line_strip_through_its_own_pipeline(monkeypatch):
+def test_rapidocr_reads_a_single_line_strip_padded_as_rapidocr_pads_it(monkeypatch):
     from PIL import Image, ImageDraw, ImageFont
+
+    from jixiao.ocr.engines.rapid import RapidEngine
 
     px = 46
     font = ImageFont.truetype(str(FONT), px, index=2)
-    im = Image.new("L", (24 * px, 2 * px), 255)  # wider than 8:1: rapidocr letterboxes it before detection
+    im = Image.new("L", (24 * px, 2 * px), 255)  # wider than 8:1: padded above and below before detection
     ImageDraw.Draw(im).text((px // 2, px // 3), "执行数674.99万元", font=font, fill=0)
     seen = []
-    real = ocrmod._rapidocr_whole
-    monkeypatch.setattr(ocrmod, "_rapidocr_whole", lambda eng, arr: seen.append(arr.shape) or real(eng, arr))
+    real = RapidEngine.detect
+    monkeypatch.setattr(RapidEngine, "detect", lambda self, rgb: seen.append(rgb.shape) or real(self, rgb))
     doc = read_bytes(_png(im), "strip.png", ocr_engine="rapidocr")
-    assert seen and "674.99万元" in doc.text
+    assert seen and seen[0][0] > 2 * px and seen[0][1] == 24 * px
+    assert "674.99万元" in doc.text
+    (word,) = [w for w in RapidEngine.words(_engine(), im) if w.text == "6"][:1]
+    assert 0 <= word.y0 < word.y1 <= 2 * px  # boxes are back on the strip, not on its padding
+
+
+def _engine():
+    return engines.get(ocr.OcrSettings(engine="rapidocr"))
 
 
 def test_rapidocr_lines_detect_on_a_reduced_copy_and_map_boxes_back(monkeypatch):
-    import numpy as np
+    np = pytest.importorskip("numpy")
+    pytest.importorskip("cv2")
+    from jixiao.ocr.engines import rapid
 
     seen = {}
 
-    class FakeEngine:
-        min_height, width_height_ratio, text_score = 30, 8, 0.5
+    def detect(rgb):
+        seen["det"] = rgb.shape
+        s = rgb.shape[1] / 1000  # one line at x 100-500, y 200-240 of a 1000-wide page
+        return np.array([[[100 * s, 200 * s], [500 * s, 200 * s], [500 * s, 240 * s], [100 * s, 240 * s]]])
 
-        def text_det(self, img):
-            seen["det"] = img.shape
-            s = img.shape[1] / 1000  # one line at x 100-500, y 200-240 of a 1000-wide page
-            return np.array([[[100 * s, 200 * s], [500 * s, 200 * s], [500 * s, 240 * s], [100 * s, 240 * s]]]), 0.0
+    def crop(img, box):
+        seen["rec"] = img.shape[:2]
+        return img[:10, :10]
 
-        def sorted_boxes(self, boxes):
-            return list(boxes)
-
-        def get_crop_img_list(self, img, boxes):
-            seen["rec"] = img.shape[:2]
-            return [img[:10, :10] for _ in boxes]
-
-    def recognize(eng, crops, boxes):
+    def recognize(crops, boxes):
         b = boxes[0]
         mid = (b[0] + b[1]) / 2
         return [["12", 0.98, [[b[0], mid, [mid[0], b[3][1]], b[3]], [mid, b[1], b[2], [mid[0], b[3][1]]]], ["1", "2"],
                  [0.97, 0.99]]]
 
-    monkeypatch.setattr(ocrmod, "_recognize", recognize)
-    monkeypatch.setattr(ocrmod, "_rapidocr_engine", lambda: FakeEngine())
+    eng = object.__new__(rapid.RapidEngine)  # the networks are not needed: detection and recognition are stubbed
+    eng.detect, eng.recognize = detect, recognize
+    monkeypatch.setattr(rapid.ppocr, "crop", crop)
     arr = np.full((4000, 2828), 255, dtype=np.uint8)  # grey, larger than RAPID_MAX_SIDE
-    (item,) = ocrmod._rapidocr_lines(arr)
+    (item,) = eng.lines(arr)
     assert seen["rec"] == (2000, 1414) and seen["det"] == (1000, 707, 3)  # the detector is given RGB
     assert item[1:3] == ["12", 0.98] and item[4] == ["1", "2"]
     box = np.asarray(item[0])

@@ -1,6 +1,6 @@
 """The OCR speed work must not change what is read: graph simplification, unpadded recognition, line clustering.
 
-The algebra of :mod:`jixiao.ingest.ocr_graph` is checked on a small graph of the same shape built here (needs the
+The algebra of :mod:`jixiao.ocr.engines.graph` is checked on a small graph of the same shape built here (needs the
 ``onnx`` package); the real PP-OCRv4 networks and the recogniser path on rendered text need the OCR extra and the
 Noto CJK font, and skip cleanly without them.
 """
@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from jixiao.ingest import ocr as ocrmod
-from jixiao.ingest.ocr import Word
+from jixiao import ocr
+from jixiao.ocr import engines, layout
+from jixiao.ocr.layout import Word
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 needs_onnx = pytest.mark.skipif(
     not all(__import__("importlib").util.find_spec(m) for m in ("onnx", "onnxruntime")),
     reason="onnx / onnxruntime not installed (pip install jixiao[ocr])")
-needs_rapidocr = pytest.mark.skipif(not ocrmod.available("rapidocr"), reason="rapidocr extra not installed")
+needs_rapidocr = pytest.mark.skipif(not ocr.available("rapidocr"), reason="rapidocr extra not installed")
 needs_font = pytest.mark.skipif(not FONT.exists(), reason="Noto CJK font not installed (fonts-noto-cjk)")
 
 
@@ -83,7 +84,7 @@ def test_simplified_block_computes_the_same_function_with_fewer_passes():
     import numpy as np
     import onnx
 
-    from jixiao.ingest.ocr_graph import simplify
+    from jixiao.ocr.engines.graph import simplify
 
     original = _block_model()
     simple, counts = simplify(original)
@@ -102,7 +103,7 @@ def test_session_keeps_the_original_when_the_probe_disagrees(tmp_path):
     import numpy as np
     import onnxruntime as ort
 
-    from jixiao.ingest.ocr_graph import session
+    from jixiao.ocr.engines.graph import session
 
     path = tmp_path / "block.onnx"
     path.write_bytes(_block_model(0))
@@ -135,15 +136,14 @@ def _line_image(text: str, px: int = 46):
 def test_simplified_networks_read_rendered_lines_as_the_originals_do():
     import numpy as np
     import onnxruntime as ort
-    from rapidocr_onnxruntime import RapidOCR
 
-    from jixiao.ingest import ocr_graph
+    from jixiao.ocr.engines import graph
+    from jixiao.ocr.engines.rapid import model_paths
 
-    ref_engine = RapidOCR(use_cls=False, intra_op_num_threads=1, inter_op_num_threads=1)
-    for holder, probe in ((ref_engine.text_rec.session, (1, 3, 48, 96)),
-                          (ref_engine.text_det.infer, (1, 3, 96, 96))):
-        ref = holder.session
-        fast = ocr_graph.session(ref._model_path, 1, ref, probe)
+    paths = model_paths()
+    for kind, probe in (("rec", (1, 3, 48, 96)), ("det", (1, 3, 96, 96))):
+        ref = ort.InferenceSession(str(paths[kind]), providers=["CPUExecutionProvider"])
+        fast = graph.session(str(paths[kind]), 1, ref, probe)
         assert isinstance(fast, ort.InferenceSession)
         lines = ["全年预算数675.58万元，执行数674.99万元", "预算执行率99.91%", "10", "满意度≥90%"]
         for text in lines:
@@ -168,12 +168,12 @@ def test_simplified_networks_read_rendered_lines_as_the_originals_do():
 def test_unpadded_recognition_reads_short_and_long_lines_with_boxes_on_the_glyphs():
     import numpy as np
 
-    eng = ocrmod._rapidocr_engine()
+    eng = engines.get(ocr.OcrSettings(engine="rapidocr"))
     for text in ("10", "98.16%", "一般公共预算财政拨款支出674.99万元，项目支出107.57万元"):
         grey = np.asarray(_line_image(text))
         h, w = grey.shape
         box = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-        (res,) = ocrmod._recognize(eng, [grey], [box])
+        (res,) = eng.recognize([grey], [box])
         assert res[0] == text
         assert res[3] == list(text) and len(res[2]) == len(text) and len(res[4]) == len(text)
         ink = (grey < 128).any(axis=0)
@@ -223,5 +223,5 @@ def test_indexed_line_clustering_matches_the_plain_rule(seed):
             words.append(Word("字", x, y + dy, x + wd, y + dy + h, 0.9))
             x += wd + rng.choice([-12, 0, 2, 6, 30, 120])  # touching, overlapping and far-apart boxes
     rng.shuffle(words)
-    assert ocrmod._cluster_lines(words) == _cluster_reference(words)
+    assert layout._cluster_lines(words) == _cluster_reference(words)
 

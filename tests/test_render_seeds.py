@@ -69,7 +69,7 @@ def test_cli_report_json_and_unreadable(corpus_dir, tmp_path):
     res = runner.invoke(app, ["report", str(path), "--to", "docx", "-o", str(out), "--format", "json"])
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)
-    assert info == {"file": str(path), "output": str(out), "bytes": out.stat().st_size, "to": "docx"}
+    assert info == [{"file": str(path), "output": str(out), "bytes": out.stat().st_size, "to": "docx"}]
     missing = runner.invoke(app, ["report", str(tmp_path / "nope.txt"), "--to", "xlsx"])
     assert missing.exit_code == 2
 

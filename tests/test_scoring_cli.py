@@ -16,7 +16,8 @@ runner = CliRunner()
 def test_score_json_example():
     r = runner.invoke(app, ["score", str(EXAMPLES / "dept-shenzhen.yaml"), "--format", "json"])
     assert r.exit_code == 0, r.output
-    data = json.loads(r.stdout)
+    (data,) = json.loads(r.stdout)
+    assert data["file"] == str(EXAMPLES / "dept-shenzhen.yaml")
     assert data["framework"] == "dept-shenzhen"
     assert data["parts"] == {"部门决策": 19.5, "部门管理": 19.93, "部门绩效": 57.77}
     assert data["total"] == 97.2
@@ -30,7 +31,7 @@ def test_score_table_and_framework_override():
     assert "预算执行率" in r.stdout and "合计 95.24（优）" in r.stdout
     r = runner.invoke(app, ["score", str(EXAMPLES / "dept-shenzhen.yaml"), "--framework", "dept-common-2013",
                             "--format", "json"])
-    assert r.exit_code == 0 and json.loads(r.stdout)["framework"] == "dept-common-2013"
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["framework"] == "dept-common-2013"
 
 
 def test_score_unreadable_input_exits_2(tmp_path: Path):
@@ -82,7 +83,7 @@ def test_score_says_partial_others_and_why(tmp_path: Path):
     assert "合计 —（部分评分：已评 1 项 / 共 27 项，可评分值 3 分，得 3 分）" in out
     assert "报告所列其他指标" in out and "妇女活动经费" in out and "框架选择：" in out
     assert out.count("缺少以下指标的得分或数据") == 1  # the missing ones listed once
-    data = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
+    (data,) = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
     assert data["partial"]["text"] == "已评 1 项 / 共 27 项，可评分值 3 分，得 3 分"
     assert data["others"][0]["project"] == "妇女活动经费" and len(data["missing"]) == 26 and data["why"]
 
@@ -94,6 +95,6 @@ def test_score_own_table(tmp_path: Path):
                  "  - {level1: 产出指标, name: 培训人次, target: ≥800人次, actual: 830人次, weight: 60, score: 60}\n"
                  "  - {level1: 满意度指标, name: 学员满意度, target: ≥90%, actual: 96%, weight: 20, score: 20}\n",
                  encoding="utf-8")
-    data = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
+    (data,) = json.loads(runner.invoke(app, ["score", str(f), "--format", "json"]).stdout)
     assert data["framework"] == "own-table" and data["own_table"] and data["total"] == 100
     assert "按报告自身的指标表评分" in data["why"]

@@ -92,7 +92,7 @@ def test_admin_manages_departments_with_forms(app):
     client, _ = client_for(app, "admin")
     page = client.get("/admin/departments")
     assert page.status_code == 200 and "部门管理" in page.text
-    for t in ("群团组织", "政府部门", "事业单位"):  # the vocabulary of batch_regions.yaml
+    for t in ("群团组织", "政府部门", "事业单位"):  # the vocabulary of dept_types.yaml
         assert f'<option value="{t}"' in page.text
     token = page_token(client, "/admin/departments")
     # no / a forged token: refused, nothing stored

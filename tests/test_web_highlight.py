@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from jixiao.web.highlight import layout, marks_from, sentence_span
+import pytest
+
+pytest.importorskip("fastapi")  # jixiao.web (its package imports the app) needs the [web] extra
+
+from jixiao.web.highlight import layout, marks_from, sentence_span  # noqa: E402
 
 TEXT = "一、收支情况\n全年预算数200.00万元，执行数150.00万元，完成预算的95.00%。年末结转0万元。\n\n二、结论"
 

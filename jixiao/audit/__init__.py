@@ -24,11 +24,26 @@ _SEV_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _score(ev: Evaluation, framework: str | None) -> Any:
-    """The scoring engine's result, which the score checks compare with the stated scores."""
-    from jixiao.scoring import score_evaluation
+    """The scoring engine's result, which the score checks compare with the stated scores.
 
+    An auditor profile that is no scoring framework (``adjusted-base``) scores under the detected
+    framework; a framework that is named but cannot be loaded is an error, not a silent loss of the
+    score checks.
+    """
+    from jixiao.audit.context import PROFILES
+    from jixiao.scoring import FrameworkError, load_framework, score_evaluation
+
+    if framework in PROFILES:
+        try:
+            load_framework(framework)
+        except FrameworkError:
+            framework = None
     try:
         return score_evaluation(ev, framework)
+    except FrameworkError:
+        if framework:
+            raise
+        return None
     except Exception:  # noqa: BLE001 - the audit must not fail because scoring did
         return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import sys
 from enum import StrEnum
@@ -17,22 +18,13 @@ from rich.text import Text
 
 from jixiao import batch as engine
 from jixiao.cli import Exit, app, echo_json, error_line
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
+from jixiao.commands._options import options
+from jixiao.settings import Settings
 
 
 class Engine(StrEnum):
     local = "local"
     dask = "dask"
-
-
-class FailOn(StrEnum):
-    error = "error"
-    warning = "warning"
-    never = "never"
 
 
 class _Rate(ProgressColumn):
@@ -86,7 +78,7 @@ def _ranking_table(rows: list[dict[str, Any]]) -> Table:
     t.add_column("说明", overflow="fold", ratio=2)
     for i, r in enumerate(rows, 1):
         rate = r.get("execution_rate_recomputed") or r.get("execution_rate")
-        scores = f"{r.get('score_stated') or '–'}/{r.get('score_recomputed') or '–'}"
+        scores = f"{r.get('self_score') or '–'}/{r.get('score_total') or '–'}"
         t.add_row(str(i), r["risk"] or "", r["path"], r.get("department") or "",
                   f"{r.get('n_errors') or 0}/{r.get('n_warnings') or 0}", scores, f"{rate}%" if rate else "",
                   _short(r.get("error")))
@@ -111,6 +103,7 @@ def _summary_table(rows: list[dict[str, Any]]) -> Table:
 
 
 @app.command("batch")
+@options(("table", "json"), framework=True, fail_on=True)
 def batch_command(
     paths: list[str] = typer.Argument(None, help="文件、文件夹或通配符（如 'reports/**/*.pdf'）"),
     out: Path = typer.Option(Path("results.db"), "--out", "-o",
@@ -120,13 +113,12 @@ def batch_command(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask 调度器地址 tcp://host:8786（不填则启动本地集群）"),
     send_bytes: bool = typer.Option(False, "--send-bytes",
                                     help="Dask：由本机读取文件并把内容发送给工作节点（节点无法按路径访问文件时）"),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="输出格式"),
     summary: Path = typer.Option(None, "--summary", help="不处理文件，只按单位类型与地区汇总已有结果"),
     region_depth: int = typer.Option(3, "--region-depth", help="汇总时地区取几级（1 省、2 省市、3 省市县）"),
     top: int = typer.Option(20, "--top", help="打印风险最高的前 N 份报告"),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="有此级别及以上问题时退出码为 1"),
     timeout: float = typer.Option(300.0, "--timeout", help="单个文件的处理时限（秒），超时记为错误"),
     no_progress: bool = typer.Option(False, "--no-progress", help="不显示进度条"),
+    *, fmt: str, settings: Settings,
 ) -> None:
     """批量处理大量自评报告：并行读取、提取、评分、审核，结果写入 SQLite 或 Parquet，可断点续跑，并给出抽查风险排序。
 
@@ -142,7 +134,7 @@ def batch_command(
         except Exception as exc:  # not a results database
             error_line(str(summary), f"不是 jixiao batch 的结果文件 ({type(exc).__name__}: {exc})")
             raise typer.Exit(Exit.UNREADABLE) from None
-        if fmt is Format.json:
+        if fmt == "json":
             echo_json({"summary": [dict(r, top_codes=[{"code": c, "count": n} for c, n in r["top_codes"]])
                                    for r in rows]})
         else:
@@ -155,17 +147,21 @@ def batch_command(
         error_line(str(out), "输出须为 .db（SQLite）或 .parquet")
         raise typer.Exit(Exit.UNREADABLE)
 
+    from sqlalchemy.exc import SQLAlchemyError
+
     progress = None if no_progress else RichProgress(console)
+    framework = settings.scoring_framework()
+    fn = functools.partial(engine.process_file, framework=framework) if framework else engine.process_file
     try:
         stats = engine.run_batch(
-            paths, out, jobs=jobs or None, engine=engine_name.value, scheduler=scheduler, progress=progress,
-            on_error=error_line, timeout=timeout or None, fail_on=fail_on.value, send_bytes=send_bytes,
+            paths, out, jobs=jobs or None, engine=engine_name.value, scheduler=scheduler, progress=progress, fn=fn,
+            on_error=error_line, timeout=timeout or None, fail_on=settings.fail_on, send_bytes=send_bytes,
         )
-    except (OSError, ValueError, sqlite3.Error) as exc:
+    except (OSError, ValueError, sqlite3.Error, SQLAlchemyError) as exc:
         error_line(str(out), f"无法写入结果 ({type(exc).__name__}: {exc})")
         raise typer.Exit(Exit.UNREADABLE) from None
     ranking = engine.top_risks(out, top) if top > 0 else []
-    if fmt is Format.json:
+    if fmt == "json":
         echo_json(dict(stats.to_json(), ranking=ranking))
     else:
         c = Console()

@@ -1,4 +1,8 @@
-"""``jixiao extract``: figures with evidence, as JSON (the labels' shape), a table, or CSV."""
+"""``jixiao extract``: figures with evidence, as JSON (the labels' shape), a table, or CSV.
+
+``--format json`` prints one array, one object per FILE: ``{"file": …}`` followed by the labels' shape,
+or ``{"file": …, "error": …}`` for a file that could not be read.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,8 @@ from pathlib import Path
 import typer
 
 from jixiao.cli import Exit, app, echo_json, error_line
+from jixiao.commands._options import options
 from jixiao.ingest import IngestError
-
-
-class ExtractFormat(StrEnum):
-    json = "json"
-    table = "table"
-    csv = "csv"
 
 
 class OcrMode(StrEnum):
@@ -25,34 +24,33 @@ class OcrMode(StrEnum):
 
 
 @app.command("extract")
+@options(("table", "json", "csv"))
 def extract_cmd(
     files: list[Path] = typer.Argument(..., help="报告文件 (txt/docx/pdf/xlsx/html/doc) 或评价文件 (yaml/json)"),
-    fmt: ExtractFormat = typer.Option(ExtractFormat.table, "--format", "-f", help="输出格式 json|table|csv"),
     ocr: OcrMode = typer.Option(OcrMode.auto, "--ocr", help="扫描件 OCR: auto|always|never"),
     evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="JSON 中附带证据位置"),
+    *, fmt: str,
 ) -> None:
     """提取报告中的数字与事实，每项附出处 (extract figures with evidence)."""
     from jixiao.extract import evaluation_to_json
     from jixiao.pipeline import load
 
     results = []
+    data: list[dict] = []
     failed = False
     for path in files:
         try:
             ev, _doc = load(path, ocr=ocr.value)
         except IngestError as exc:
             error_line(str(path), exc.reason)
+            data.append({"file": str(path), "error": exc.reason})
             failed = True
             continue
         results.append((path, ev))
-    if fmt is ExtractFormat.json:
-        data = [evaluation_to_json(ev, evidence=evidence) for _, ev in results]
-        if len(files) == 1:
-            if data:
-                echo_json(data[0])
-        else:
-            echo_json(data)
-    elif fmt is ExtractFormat.csv:
+        data.append({"file": str(path), **evaluation_to_json(ev, evidence=evidence)})
+    if fmt == "json":
+        echo_json(data)
+    elif fmt == "csv":
         from jixiao.render.export import evaluations_to_csv
 
         sys.stdout.write(evaluations_to_csv([ev for _, ev in results]))

@@ -3,43 +3,32 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
-from pathlib import Path
 
 import typer
 
 from jixiao.cli import Exit, app, echo_json
-
-
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
-
+from jixiao.commands._options import options
+from jixiao.settings import Settings
 
 frameworks_app = typer.Typer(help="评分框架：列出可用框架，或显示某个框架的指标树。", no_args_is_help=False)
 app.add_typer(frameworks_app, name="frameworks")
 
-_DIR_HELP = "用户评分框架所在目录（也可用环境变量 JIXIAO_FRAMEWORKS）"
-
 
 @frameworks_app.callback(invoke_without_command=True)
-def frameworks(
-    ctx: typer.Context,
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table 或 json"),
-    frameworks_dir: Path | None = typer.Option(None, "--frameworks", help=_DIR_HELP, envvar="JIXIAO_FRAMEWORKS"),
-) -> None:
+@options(("table", "json"), frameworks=True)
+def frameworks(ctx: typer.Context, *, fmt: str, settings: Settings) -> None:
     """列出可用的评分框架（内置与用户目录中的）。"""
     if ctx.invoked_subcommand:
         return
     from jixiao.scoring import FrameworkError, list_frameworks
 
     try:
-        fws = list_frameworks(frameworks_dir)
+        fws = list_frameworks(settings.frameworks)
     except FrameworkError as exc:
         for line in exc.problems:
             typer.echo(line, err=True)
         raise typer.Exit(Exit.UNREADABLE) from None
-    if fmt == ListFormat.json:
+    if fmt == "json":
         echo_json([fw.to_json() for fw in fws])
         raise typer.Exit(Exit.OK)
     from rich.console import Console
@@ -58,21 +47,18 @@ def frameworks(
 
 
 @frameworks_app.command("show")
-def show(
-    name: str = typer.Argument(..., help="框架名或 YAML 路径"),
-    fmt: ListFormat = typer.Option(ListFormat.table, "--format", help="table 或 json"),
-    frameworks_dir: Path | None = typer.Option(None, "--frameworks", help=_DIR_HELP, envvar="JIXIAO_FRAMEWORKS"),
-) -> None:
+@options(("table", "json"), frameworks=True)
+def show(name: str = typer.Argument(..., help="框架名或 YAML 路径"), *, fmt: str, settings: Settings) -> None:
     """显示框架的指标树：每个指标的分值、计分规则与依据等级（V/S/M/I）。"""
     from jixiao.scoring import FrameworkError, load_framework
 
     try:
-        fw = load_framework(name, frameworks_dir)
+        fw = load_framework(name, settings.frameworks)
     except FrameworkError as exc:
         for line in exc.problems:
             typer.echo(line, err=True)
         raise typer.Exit(Exit.UNREADABLE) from None
-    if fmt == ListFormat.json:
+    if fmt == "json":
         echo_json(fw.to_json(tree=True))
         raise typer.Exit(Exit.OK)
     from rich.console import Console

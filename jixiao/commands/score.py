@@ -1,56 +1,63 @@
-"""``jixiao score FILE``: score an evaluation file or any report under a framework, every point explained."""
+"""``jixiao score FILE...``: score evaluation files or any reports under a framework, every point explained.
+
+``--format json`` prints one array, one object per FILE (``{"file": …}`` and the score tree, or
+``{"file": …, "error": …}``).
+"""
 
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 
 import typer
 
 from jixiao.cli import Exit, app, echo_json, error_line
-
-
-class ScoreFormat(str, Enum):
-    table = "table"
-    json = "json"
+from jixiao.commands._options import options
+from jixiao.settings import Settings
 
 
 @app.command("score")
+@options(("table", "json"), framework=True, frameworks=True)
 def score(
-    file: Path = typer.Argument(..., help="评价文件（YAML/JSON）或任意自评报告（txt/docx/pdf/xlsx/html）"),
-    framework: str | None = typer.Option(None, "--framework", "-f", help="评分框架名或 YAML 路径；默认按文档自动选择"),
-    frameworks: Path | None = typer.Option(None, "--frameworks", help="用户评分框架所在目录（也可用环境变量 JIXIAO_FRAMEWORKS）",
-                                           envvar="JIXIAO_FRAMEWORKS"),
-    fmt: ScoreFormat = typer.Option(ScoreFormat.table, "--format", help="table 或 json"),
+    files: list[Path] = typer.Argument(..., metavar="FILE...",
+                                       help="评价文件（YAML/JSON）或任意自评报告（txt/docx/pdf/xlsx/html）"),
+    *, fmt: str, settings: Settings,
 ) -> None:
     """按评分框架重算得分：每项给出规则、输入、算式与扣分原因。"""
     from jixiao.ingest import IngestError
     from jixiao.pipeline import load
     from jixiao.scoring import FrameworkError, score_evaluation
 
-    try:
-        ev, _ = load(file)
-    except IngestError as exc:
-        error_line(str(file), exc.reason)
-        raise typer.Exit(Exit.UNREADABLE) from None
-    except ImportError:
-        error_line(str(file), "无法读取该格式：报告提取器（jixiao.extract）尚未安装")
-        raise typer.Exit(Exit.UNREADABLE) from None
-    except ValueError as exc:
-        error_line(str(file), str(exc).replace("\n", "；"))
-        raise typer.Exit(Exit.UNREADABLE) from None
-    try:
-        result = score_evaluation(ev, framework, frameworks)
-    except FrameworkError as exc:
-        for line in exc.problems:
-            typer.echo(line, err=True)
-        raise typer.Exit(Exit.UNREADABLE) from None
-    if fmt == ScoreFormat.json:
-        echo_json({"file": str(file), **result.to_json()})
-    else:
-        print_score_table(result, str(file), ev.department)
-    raise typer.Exit(Exit.OK)
+    out: list[dict] = []
+    status = Exit.OK
+    for file in files:
+        try:
+            ev, _ = load(file)
+        except IngestError as exc:
+            reason = exc.reason
+        except ImportError:
+            reason = "无法读取该格式：报告提取器（jixiao.extract）尚未安装"
+        except ValueError as exc:
+            reason = str(exc).replace("\n", "；")
+        else:
+            reason = None
+        if reason is not None:
+            error_line(str(file), reason)
+            out.append({"file": str(file), "error": reason})
+            status = Exit.UNREADABLE
+            continue
+        try:
+            result = score_evaluation(ev, settings.framework, settings.frameworks)
+        except FrameworkError as exc:
+            for line in exc.problems:
+                typer.echo(line, err=True)
+            raise typer.Exit(Exit.UNREADABLE) from None
+        out.append({"file": str(file), **result.to_json()})
+        if fmt != "json":
+            print_score_table(result, str(file), ev.department)
+    if fmt == "json":
+        echo_json(out)
+    raise typer.Exit(status)
 
 
 def print_score_table(result, title: str, department: str | None = None) -> None:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 
 import typer
 
 from jixiao.cli import Exit, app, echo_json
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
+from jixiao.commands._options import options
 
 
 @app.command("serve")
+@options(("text", "json"))
 def serve(
     db: str = typer.Option("sqlite:///jixiao.db", "--db", help="数据库 URL：默认当前目录的 SQLite 文件 jixiao.db；"
                                                              "PostgreSQL 用 postgresql+psycopg://user:pw@host/db"),
@@ -27,7 +23,7 @@ def serve(
     in_process: bool = typer.Option(False, "--in-process", help="在服务进程内分析上传文件（不启动子进程）"),
     max_upload_mb: float = typer.Option(20, "--max-upload-mb", help="单个上传文件大小上限 (MB)"),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="仅通过 HTTPS 发送会话 Cookie"),
-    fmt: Format = typer.Option(Format.text, "--format", help="启动信息格式 text|json"),
+    *, fmt: str,
 ) -> None:
     """启动网页工作台 (start the web workbench)."""
     try:
@@ -54,7 +50,7 @@ def serve(
             demo_login = (name, password)
     if store.count_users() == 0:
         info["hint"] = "还没有用户：请先运行 jixiao users add 用户名 --role admin"
-    if fmt == Format.json:
+    if fmt == "json":
         echo_json(info)
     else:
         typer.echo(f"绩效自评工作台：{info['url']}  （数据库 {info['db']}）")

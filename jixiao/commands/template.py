@@ -9,11 +9,8 @@ from pathlib import Path
 import typer
 
 from jixiao.cli import Exit, app, echo_json, error_line
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
+from jixiao.commands._options import options
+from jixiao.settings import Settings
 
 
 class Scope(str, Enum):
@@ -22,15 +19,16 @@ class Scope(str, Enum):
 
 
 @app.command("template")
+@options(("text", "json"), framework=True)
 def template_command(
     output: Path = typer.Option(Path("填报模板.xlsx"), "-o", "--output", help="输出的 xlsx 文件"),
-    framework: str | None = typer.Option(None, "--framework", help="评分框架：按其指标体系预填指标表"),
     scope: Scope | None = typer.Option(None, "--scope", help="评价类型 department | project（缺省取自框架）"),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text | json"),
+    *, fmt: str, settings: Settings,
 ) -> None:
     """生成填报模板（基本信息 + 指标两张表，含下拉选项、数字格式和填写说明）；填好后可直接 score / check / report。"""
     from jixiao.render.template import write_template
 
+    framework = settings.scoring_framework()
     try:
         data = write_template(output, framework=framework, scope=scope.value if scope else None)
     except ValueError as exc:  # an unknown framework (FrameworkError is a ValueError)
@@ -40,7 +38,7 @@ def template_command(
         error_line(str(output), f"无法写入 ({exc.strerror or exc})")
         raise typer.Exit(int(Exit.UNREADABLE)) from None
     info = {"output": str(output), "bytes": len(data), "framework": framework}
-    if format is Format.json:
+    if fmt == "json":
         echo_json(info)
     else:
         sys.stdout.write(f"已生成填报模板：{output}\n")

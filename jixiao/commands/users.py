@@ -8,7 +8,8 @@ from enum import StrEnum
 
 import typer
 
-from jixiao.cli import Exit, app, echo_json, error_line
+from jixiao.cli import Exit, app, echo_json
+from jixiao.commands._options import error_line, options
 
 users_app = typer.Typer(help="管理工作台用户 (manage workbench users)", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -18,11 +19,6 @@ class Role(StrEnum):
     admin = "admin"
     reviewer = "reviewer"
     filler = "filler"
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def _store(db: str):
@@ -57,6 +53,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 @users_app.command("add")
+@options(("text", "json"))
 def add(
     name: str = typer.Argument(..., help="用户名"),
     role: Role = typer.Option(..., "--role", help="admin 管理员 | reviewer 审核人 | filler 填报人"),
@@ -64,7 +61,7 @@ def add(
     region: str = typer.Option(None, "--region", help="地区（审核人按地区查看报告）"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（一行）"),
     db: str = typer.Option("sqlite:///jixiao.db", "--db", help="数据库 URL"),
-    fmt: Format = typer.Option(Format.text, "--format", help="text|json"),
+    *, fmt: str,
 ) -> None:
     """添加用户 (add a user)."""
     password = _new_password(name, password_stdin)
@@ -76,22 +73,23 @@ def add(
     from jixiao.store import ROLE_LABELS
 
     out = _user_json(user)
-    if fmt == Format.json:
+    if fmt == "json":
         echo_json(out)
     else:
         typer.echo(f"已添加用户 {user.name}（{ROLE_LABELS[user.role]}）")
 
 
 @users_app.command("list")
+@options(("text", "json"))
 def list_users(
     db: str = typer.Option("sqlite:///jixiao.db", "--db", help="数据库 URL"),
-    fmt: Format = typer.Option(Format.text, "--format", help="text|json"),
+    *, fmt: str,
 ) -> None:
     """列出用户 (list users)."""
     from jixiao.store import ROLE_LABELS
 
     rows = [_user_json(u) for u in _store(db).users()]
-    if fmt == Format.json:
+    if fmt == "json":
         echo_json(rows)
         return
     for r in rows:
@@ -99,11 +97,12 @@ def list_users(
 
 
 @users_app.command("passwd")
+@options(("text", "json"))
 def passwd(
     name: str = typer.Argument(..., help="用户名"),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（一行）"),
     db: str = typer.Option("sqlite:///jixiao.db", "--db", help="数据库 URL"),
-    fmt: Format = typer.Option(Format.text, "--format", help="text|json"),
+    *, fmt: str,
 ) -> None:
     """重设密码 (reset a password)."""
     password = _new_password(name, password_stdin)
@@ -112,7 +111,7 @@ def passwd(
     except ValueError as exc:
         error_line(name, str(exc))
         raise typer.Exit(Exit.UNREADABLE) from None
-    if fmt == Format.json:
+    if fmt == "json":
         echo_json({"name": name, "password_reset": True})
     else:
         typer.echo(f"已重设 {name} 的密码")
