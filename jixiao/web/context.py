@@ -15,7 +15,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 
 from jixiao.store import Store
-from jixiao.web.auth import RateLimiter, Sessions
+from jixiao.web.auth import LoginThrottle, Sessions
 from jixiao.web.frameworks import StoredFrameworks
 from jixiao.web.processor import Processor
 
@@ -26,11 +26,13 @@ class Workbench:
 
     store: Store
     sessions: Sessions
-    limiter: RateLimiter
+    throttle: LoginThrottle
     processor: Processor
     library: StoredFrameworks
     templates: Jinja2Templates
     max_upload_mb: float = 20
+    #: One request's body (a batch of uploads); bodies are counted as they arrive (jixiao.web.middleware).
+    max_request_mb: float = 200
     secure_cookies: bool = False
     demo_login: tuple[str, str] | None = None
     #: The comparison per role scope and filter, until a report is added, processed or deleted.
@@ -40,3 +42,7 @@ class Workbench:
     @property
     def max_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)

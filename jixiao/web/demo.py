@@ -68,7 +68,7 @@ DEMO_DEPARTMENTS = (("东湖区教育局", "东湖区"), ("东湖区卫生健康
 
 
 def _add_demo_departments(store: Store) -> None:
-    from jixiao.batch import dept_type
+    from jixiao.web.regions import dept_type
 
     for name, region in DEMO_DEPARTMENTS:
         with contextlib.suppress(ValueError):

@@ -78,17 +78,7 @@ async def validation_error(request: Request, exc: RequestValidationError) -> Res
     return await error_page(request, 422, "请求参数不正确", errors)
 
 
-async def server_error(request: Request, exc: Exception) -> Response:
-    from jixiao.web.services import one_line
-
-    log.exception("unhandled error on %s", request.url.path)
-    if is_api(request):
-        return JSONResponse(error_body(500, f"服务器内部错误：{one_line(exc)}"), status_code=500)
-    return await error_page(request, 500, "服务器内部错误", [])
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(NotLoggedIn, not_logged_in)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, server_error)

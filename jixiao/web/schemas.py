@@ -8,15 +8,23 @@ them strings).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.web.views import JSONResponse
 
 #: Ids are database integers: anything outside this range is a 422, never a database error.
 MAX_ID = 2**31 - 1
-Year = int
+Year = Annotated[int, Field(ge=1900, le=2100)]
+#: Path and query numbers, bounded so that no value reaches the database as an overflow.
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PathIndex = Annotated[int, Path(ge=0, le=100_000)]
+QueryYear = Annotated[int | None, Query(ge=1900, le=2100)]
+QueryLimit = Annotated[int, Query(ge=1, le=1000)]
+QueryOffset = Annotated[int, Query(ge=0, le=MAX_ID)]
+QueryPage = Annotated[int, Query(ge=1, le=100_000)]
 
 
 class Model(BaseModel):
@@ -112,7 +120,7 @@ class EvaluationData(Open):
     measures: str | None = None
     budget: BudgetIn | None = None
     score: ScoreIn | None = None
-    indicators: list[IndicatorIn] | None = None
+    indicators: list[IndicatorIn] | None = Field(None, max_length=2000)
 
 
 class EvaluationIn(EvaluationData):
@@ -120,12 +128,14 @@ class EvaluationIn(EvaluationData):
 
     evaluation: EvaluationData | None = Field(None, description="评价数据（也可直接放在顶层）")
     framework: str | None = Field(None, max_length=100, description="指标体系 id（不填则自动选择）")
+    version: int | None = Field(None, ge=1, le=MAX_ID,
+                                description="PUT 必填：读取时的 version；他人已保存更新的版本时返回 409")
 
     def data(self) -> dict[str, Any]:
         """The evaluation as a plain dict (given fields only), without the wrapper's keys."""
         inner = self.evaluation if self.evaluation is not None else self
         out = inner.model_dump(mode="python", exclude_unset=True)
-        for key in ("evaluation", "framework"):
+        for key in ("evaluation", "framework", "version"):
             out.pop(key, None)
         return out
 
@@ -138,6 +148,29 @@ class DepartmentPatch(Model):
 
 class DepartmentIn(DepartmentPatch):
     name: str = Field(max_length=200)
+
+
+class ReportMove(Model):
+    """Re-file a report (管理员): only the given fields change."""
+
+    department: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
+    year: Year | None = None
+    dept_type: str | None = Field(None, max_length=100)
+
+
+class UserPatch(Model):
+    """Change an account: ``password`` and ``active`` (edit), ``role``, ``department``, ``region`` (move).
+
+    Changing one's own password needs ``current_password``. Any change ends the account's sessions.
+    """
+
+    password: str | None = Field(None, max_length=1024)
+    current_password: str | None = Field(None, max_length=1024)
+    active: bool | None = None
+    role: Literal["admin", "reviewer", "filler"] | None = None
+    department: str | None = Field(None, max_length=200)
+    region: str | None = Field(None, max_length=200)
 
 
 class UserIn(Model):
@@ -160,6 +193,15 @@ class UserOut(Model):
     role_label: str | None = None
     department: str | None = None
     region: str | None = None
+
+
+class UserDetail(UserOut):
+    active: bool = True
+
+
+class UserItemOut(Ok):
+    user: UserDetail
+    csrf_token: str | None = Field(None, description="改了自己的密码时：新会话的 CSRF token")
 
 
 class LoginOut(Ok):
@@ -259,6 +301,7 @@ class ReportOut(Ok):
 
 class EvaluationRecord(Model):
     id: int
+    version: int = Field(description="保存时带上（乐观锁）")
     department: str
     region: str | None = None
     year: int | None = None

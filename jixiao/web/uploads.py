@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.pipeline import EVALUATION_SUFFIXES
-from jixiao.store import Viewer
+from jixiao.store import Viewer, policy
 from jixiao.web.errors import api_error
 
 #: Reports in any format the readers know, plus evaluation files (YAML / JSON).
@@ -33,12 +33,6 @@ def check_file_name(name: str | None) -> str | None:
     if suffix not in UPLOAD_SUFFIXES:
         return f"不支持的文件类型 {suffix or '(无后缀)'}"
     return None
-
-
-def refuse_huge(request: Request, max_bytes: int) -> None:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > max_bytes * 50:
-        raise api_error(413, "上传内容过大")
 
 
 def read_upload(f: UploadFile, max_bytes: int, max_upload_mb: float) -> tuple[str, bytes, str | None, int]:
@@ -61,16 +55,24 @@ def read_upload(f: UploadFile, max_bytes: int, max_upload_mb: float) -> tuple[st
 
 def accept_uploads(request: Request, files: list[Any], v: Viewer, *, region: Any, year: Any,
                    dept_type: Any) -> tuple[str, list[dict], list[dict]]:
-    """Store every acceptable file and queue it; (batch id, accepted, rejected). Blocking."""
+    """Store every acceptable file and queue it; (batch id, accepted, rejected). Blocking.
+
+    Each file is filed by :func:`jixiao.store.policy.file_in_scope`: a 填报人's upload under their own
+    department and region (kept across restarts), a 审核人's in their region.
+    """
     from jixiao.web.deps import wb
 
     bench = wb(request)
+    if not policy.allowed(v, "create", "report"):
+        raise api_error(403, "无权上传报告")
     batch = uuid.uuid4().hex[:12]
     accepted: list[dict] = []
     rejected: list[dict] = []
     year_int = int(year) if year and str(year).strip().isdigit() else None
     region = region if isinstance(region, str) else None
     dept_type = dept_type if isinstance(dept_type, str) else None
+    department, filed_region, fixed = policy.file_in_scope(v, "report", department=None,
+                                                           region=(region or "").strip() or v.region)
     for f in files:
         if not isinstance(f, UploadFile):
             continue
@@ -79,9 +81,9 @@ def accept_uploads(request: Request, files: list[Any], v: Viewer, *, region: Any
             rejected.append({"file": name, "error": reason, "status": status})
             continue
         rid = bench.store.add_report(file_name=name, sha256=hashlib.sha256(data).hexdigest(), data=data,
-                                     batch=batch, department=v.department if v.role == "filler" else None,
-                                     region=(region or "").strip() or v.region, year=year_int,
-                                     dept_type=(dept_type or "").strip() or None, uploaded_by=v.id)
-        bench.processor.submit(rid, keep_department=v.role == "filler")
+                                     batch=batch, department=department, region=filed_region, year=year_int,
+                                     dept_type=(dept_type or "").strip() or None, uploaded_by=v.id,
+                                     filed_by_scope=fixed)
+        bench.processor.submit(rid, v.id)
         accepted.append({"id": rid, "file": name})
     return batch, accepted, rejected

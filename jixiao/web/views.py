@@ -54,11 +54,14 @@ def download(data: bytes, filename: str, media_type: str) -> Response:
 
 
 # -- API shapes -----------------------------------------------------------------------------------------
-def user_json(user: User | None) -> dict[str, Any] | None:
+def user_json(user: User | None, *, active: bool = False) -> dict[str, Any] | None:
     if user is None:
         return None
-    return {"id": user.id, "name": user.name, "role": user.role, "role_label": ROLE_LABELS.get(user.role),
-            "department": user.department, "region": user.region}
+    out = {"id": user.id, "name": user.name, "role": user.role, "role_label": ROLE_LABELS.get(user.role),
+           "department": user.department, "region": user.region}
+    if active:
+        out["active"] = bool(user.active)
+    return out
 
 
 def department_json(d: Any) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def department_json(d: Any) -> dict[str, Any]:
 
 
 def form_json(form: Any) -> dict[str, Any]:
-    return {"id": form.id, "department": form.department, "region": form.region, "year": form.year,
+    return {"id": form.id, "version": form.version, "department": form.department, "region": form.region, "year": form.year,
             "title": form.title, "framework": form.framework, "data": form.data,
             "updated_at": form.updated_at.isoformat() if form.updated_at else None}
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from jixiao.store import ROLES, User, Viewer
+from jixiao.store import ROLES, User, Viewer, policy
 from jixiao.web import services
-from jixiao.web.deps import admin, csrf_form, page, wb
+from jixiao.web.deps import allowed_to, csrf_form, page, require, wb
 from jixiao.web.errors import api_error
+from jixiao.web.schemas import MAX_ID, PathId
 
 router = APIRouter(include_in_schema=False)
+may_add_user = allowed_to("create", "user")
+may_see_departments = allowed_to("see", "department")
+may_add_department = allowed_to("create", "department")
+may_edit_department = allowed_to("edit", "department")
+may_delete_department = allowed_to("delete", "department")
 DEPARTMENT_FIELDS = ("name", "region", "dept_type")
 
 
@@ -26,6 +32,45 @@ def add_user(request: Request, name: str, password: str, role: str, department: 
         known = store.department_named(department)
         region = known.region if known is not None else None
     return store.add_user(name, password, role, department=department, region=region)
+
+
+USER_EDIT = ("password", "active")
+USER_MOVE = ("role", "department", "region")
+
+
+def update_user(request: Request, v: Viewer, user_id: int, fields: dict[str, Any],
+                current_password: str | None = None) -> User:
+    """Change an account as the policy table allows: ``password`` / ``active`` are an edit, ``role`` /
+    ``department`` / ``region`` a move. One's own password needs the current one; any change ends the
+    account's sessions (one's own: a new session is started for this client). Blocking."""
+    from jixiao.web.routes.session import start_session
+
+    store = wb(request).store
+    target = store.user(user_id)
+    if target is None or not policy.can(v, "see", "user", target):
+        raise api_error(404, "用户不存在")
+    if set(fields) & set(USER_EDIT):
+        require(request, v, "edit", "user", target)
+    if set(fields) & set(USER_MOVE):
+        require(request, v, "move", "user", target)
+    own = target.id == v.id
+    if own and "password" in fields and store.authenticate(target.name, current_password or "") is None:
+        raise api_error(403, "当前密码不正确")
+    if own and (fields.get("active") is False or fields.get("role", target.role) != target.role):
+        raise api_error(400, "不能停用自己的账户或更改自己的角色")
+    if fields.get("department") and "region" not in fields:
+        known = store.department_named(str(fields["department"]))
+        if known is not None and known.region:
+            fields["region"] = known.region
+    try:
+        user = store.update_user(user_id, **fields)
+    except ValueError as exc:
+        raise api_error(422, str(exc)) from None
+    if user is None:
+        raise api_error(404, "用户不存在")
+    if own:
+        start_session(request, user)
+    return user
 
 
 def department_fields(form: Any) -> dict[str, str]:
@@ -51,12 +96,12 @@ def users_page_(request: Request, status_code: int = 200, error: str | None = No
 
 
 @router.get("/admin/users")
-def users_page(request: Request, _v: Viewer = Depends(admin)):
+def users_page(request: Request, _v: Viewer = Depends(allowed_to("see", "user", everywhere=True))):
     return users_page_(request)
 
 
 @router.post("/admin/users")
-def users_add(request: Request, _v: Viewer = Depends(admin), form: FormData = Depends(csrf_form)):
+def users_add(request: Request, _v: Viewer = Depends(may_add_user), form: FormData = Depends(csrf_form)):
     try:
         add_user(request, str(form.get("name") or ""), str(form.get("password") or ""), str(form.get("role") or ""),
                  form.get("department"), form.get("region"))
@@ -74,12 +119,13 @@ def departments_page_(request: Request, *, status_code: int = 200, error: str | 
 
 
 @router.get("/admin/departments")
-def departments_page(request: Request, edit: int = 0, _v: Viewer = Depends(admin)):
+def departments_page(request: Request, edit: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+                     _v: Viewer = Depends(may_see_departments)):
     return departments_page_(request, edit=department_or_404(request, edit) if edit else None)
 
 
 @router.post("/admin/departments")
-def departments_add(request: Request, _v: Viewer = Depends(admin), form: FormData = Depends(csrf_form)):
+def departments_add(request: Request, _v: Viewer = Depends(may_add_department), form: FormData = Depends(csrf_form)):
     try:
         wb(request).store.add_department(**department_fields(form))
     except ValueError as exc:
@@ -89,7 +135,7 @@ def departments_add(request: Request, _v: Viewer = Depends(admin), form: FormDat
 
 
 @router.post("/admin/departments/{department_id}")
-def departments_edit(request: Request, department_id: int, _v: Viewer = Depends(admin),
+def departments_edit(request: Request, department_id: PathId, _v: Viewer = Depends(may_edit_department),
                      form: FormData = Depends(csrf_form)):
     dept = department_or_404(request, department_id)
     try:
@@ -101,7 +147,7 @@ def departments_edit(request: Request, department_id: int, _v: Viewer = Depends(
 
 
 @router.post("/admin/departments/{department_id}/delete")
-def departments_delete(request: Request, department_id: int, _v: Viewer = Depends(admin),
+def departments_delete(request: Request, department_id: PathId, _v: Viewer = Depends(may_delete_department),
                        _form: FormData = Depends(csrf_form)):
     if not wb(request).store.delete_department(department_id):
         raise api_error(404, "部门不存在")

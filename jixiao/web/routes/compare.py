@@ -16,6 +16,17 @@ from jixiao.web.deps import page, viewer, wb
 from jixiao.web.views import chart_score, download, fmt_num, pivot_cell
 
 router = APIRouter(include_in_schema=False)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str | None) -> str:
+    """A text cell Excel will not run as a formula: a leading ``= + - @`` (tab, CR) gets a quote."""
+    text = value or ""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _year(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) == 4 else None
 
 
 def comparison(request: Request, v: Viewer, region: str | None, year: int | None,
@@ -63,7 +74,7 @@ def comparison(request: Request, v: Viewer, region: str | None, year: int | None
 @router.get("/compare")
 def compare_page(request: Request, region: str = "", year: str = "", dept_type: str = "",
                  v: Viewer = Depends(viewer)):
-    y = int(year) if year.isdigit() else None
+    y = _year(year)
     data = comparison(request, v, region or None, y, dept_type or None)
     return page(request, "compare.html", nav="compare", facets=wb(request).store.facets(v), region=region,
                 year=year, dept_type=dept_type, **data)
@@ -72,7 +83,7 @@ def compare_page(request: Request, region: str = "", year: str = "", dept_type: 
 @router.get("/compare.csv")
 def compare_csv(request: Request, region: str = "", year: str = "", dept_type: str = "",
                 v: Viewer = Depends(viewer)):
-    y = int(year) if year.isdigit() else None
+    y = _year(year)
     rows = wb(request).store.reports(v, region=region or None, year=y, dept_type=dept_type or None, status="done",
                                      order="dept")
     buf = io.StringIO()
@@ -80,7 +91,7 @@ def compare_csv(request: Request, region: str = "", year: str = "", dept_type: s
     w.writerow(["报告ID", "文件", "部门", "地区", "年度", "部门类型", "评分", "自评分", "等级", "预算执行率(%)",
                 "问题数", "错误数"])
     for r in rows:
-        w.writerow([r.id, r.file_name, r.department or "", r.region or "", r.year or "", r.dept_type or "",
-                    fmt_num(r.score_total), fmt_num(r.self_score), r.grade or "", fmt_num(r.execution_rate),
-                    r.findings_count, r.errors_count])
+        w.writerow([r.id, csv_text(r.file_name), csv_text(r.department), csv_text(r.region), r.year or "",
+                    csv_text(r.dept_type), fmt_num(r.score_total), fmt_num(r.self_score), csv_text(r.grade),
+                    fmt_num(r.execution_rate), r.findings_count, r.errors_count])
     return download(("\ufeff" + buf.getvalue()).encode("utf-8"), "对比分析.csv", "text/csv; charset=utf-8")

@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from jixiao.store import Viewer
+from jixiao.store import Viewer, policy
 from jixiao.web import services
-from jixiao.web.deps import admin, csrf_form, page, viewer, wb
+from jixiao.web.deps import allowed_to, csrf_form, page, viewer, wb
 from jixiao.web.errors import api_error
 from jixiao.web.frameworks import MAX_FRAMEWORK_BYTES, FrameworkInvalid, UploadRefused
 
@@ -39,7 +39,8 @@ def read_framework_upload(request: Request, file: Any, v: Viewer) -> tuple[Any, 
     file.file.seek(0)
     data = file.file.read(MAX_FRAMEWORK_BYTES + 1)
     try:
-        return wb(request).library.upload(file.filename or "", data, v)
+        return wb(request).library.upload(file.filename or "", data, v,
+                                          may_replace=policy.allowed(v, "edit", "framework"))
     except FrameworkInvalid as exc:
         raise api_error(422, "指标体系文件有误，未保存", exc.problems) from None
     except UploadRefused as exc:
@@ -64,7 +65,7 @@ def frameworks_page(request: Request, name: str = "", saved: str = "", _v: Viewe
 
 
 @router.post("/frameworks/upload")
-def frameworks_upload(request: Request, v: Viewer = Depends(admin), form: FormData = Depends(csrf_form)):
+def frameworks_upload(request: Request, v: Viewer = Depends(allowed_to("create", "framework")), form: FormData = Depends(csrf_form)):
     try:
         row, created = read_framework_upload(request, form.get("file"), v)
     except HTTPException as exc:
@@ -75,6 +76,6 @@ def frameworks_upload(request: Request, v: Viewer = Depends(admin), form: FormDa
 
 
 @router.post("/frameworks/{name}/delete")
-def frameworks_delete(request: Request, name: str, _v: Viewer = Depends(admin), _form: FormData = Depends(csrf_form)):
+def frameworks_delete(request: Request, name: str, _v: Viewer = Depends(allowed_to("delete", "framework")), _form: FormData = Depends(csrf_form)):
     delete_framework(request, name)
     return RedirectResponse("/frameworks?saved=deleted", status_code=303)
