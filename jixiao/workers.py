@@ -170,16 +170,20 @@ class Pool:
     given) :class:`Limits`. Children come from a ``forkserver`` (or ``spawn``) context, safe in a
     threaded server; the forkserver imports ``preload`` once, so each job starts in milliseconds.
     Children die with the server; :meth:`close` kills running ones and cancels queued jobs.
+    ``max_per_tenant``: a tenant never holds more slots than this, even when the others are free (for
+    work people wait on: one person's slow jobs cannot fill the pool before the next person asks).
     ``isolate=False`` runs ``fn`` in the slot thread itself (no limits; for tests and debugging).
     """
 
     def __init__(self, workers: int = 2, *, limits: Limits = Limits(), context: str = "forkserver",
-                 preload: tuple[str, ...] = (), isolate: bool = True, name: str = "jixiao-pool"):
+                 preload: tuple[str, ...] = (), isolate: bool = True, name: str = "jixiao-pool",
+                 max_per_tenant: int | None = None):
         import threading
         from collections import Counter, deque
 
         self.workers = max(1, workers)
         self.limits = limits
+        self.max_per_tenant = max_per_tenant
         self.isolate = isolate
         self._context = context
         if isolate and context == "forkserver" and preload:
@@ -236,13 +240,17 @@ class Pool:
             t.join(timeout=10)
 
     # -- slots -------------------------------------------------------------------------------------------
+    def _ready(self) -> list[Any]:
+        cap = self.max_per_tenant
+        return [t for t, q in self._queues.items() if q and (cap is None or self._running[t] < cap)]
+
     def _next(self) -> tuple[Any, Callable, Any] | None:
         with self._cond:
-            while not self._closed and not any(self._queues.values()):
+            while not self._closed and not self._ready():
                 self._cond.wait()
             if self._closed:
                 return None
-            tenant = min((t for t, q in self._queues.items() if q),
+            tenant = min(self._ready(),
                          key=lambda t: (self._running[t], self._last.get(t, 0), self._queues[t][0][0]))
             _seq, task, future = self._queues[tenant].popleft()
             if not self._queues[tenant]:
@@ -272,6 +280,7 @@ class Pool:
                     self._running[tenant] -= 1
                     if self._running[tenant] <= 0:
                         del self._running[tenant]
+                    self._cond.notify_all()  # a tenant at its cap may go on
 
     def _run(self, fn: Callable[..., Any], *args: Any, limits: Limits | None = None, **kwargs: Any) -> Any:
         if not self.isolate:

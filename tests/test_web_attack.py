@@ -99,6 +99,12 @@ def test_row_02_import_of_a_zip_bomb_is_refused_before_any_parsing(app):
     assert r.status_code == 400 and "展开后 XML" in r.text and "超过上限" in r.text
     assert time.monotonic() - t0 < 60  # refused from the zip directory, not parsed
     assert client.get("/api/evaluations").json()["evaluations"] == []
+    # the same file uploaded for review is refused before it is even stored
+    api_token = client.get("/api/me").json()["csrf_token"]
+    r = client.post("/api/reports", files=[("files", ("炸弹.docx", bomb, "application/octet-stream"))],
+                    headers={"X-CSRF-Token": api_token})
+    body = assert_error_shape(r, 413)
+    assert "展开后 XML" in body["error"] and client.get("/api/reports").json()["total"] == 0
 
 
 # -- row 3 --------------------------------------------------------------------------------------------------
@@ -540,3 +546,35 @@ def test_hostile_builders_are_what_they_claim():
     assert info.file_size < 200 * info.compress_size
     assert len(yaml_alias_bomb(6)) < 1000
     assert Path(__file__).exists()
+
+
+# -- also: the analysis child and its resource tracker outlived a SIGKILL of the server ------------------------
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_no_worker_outlives_a_killed_server(tmp_path):
+    """After a SIGKILL of the server, the analysis child and its resource tracker kept running, no longer
+    bounded by the 300 s limit. The bench (bench/web_faults.py) checks the same at scale."""
+    from bench.web_faults import PASSWORD as BENCH_PASSWORD
+    from bench.web_faults import Server, alive, client, descendants, free_port
+    from jixiao.store import Store
+
+    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    store = Store(url).open()
+    store.add_user("admin", BENCH_PASSWORD, "admin")
+    store.dispose()
+    server = Server(url, free_port(), workers=1)
+    server.start()
+    try:
+        admin = client(server.base, "admin")
+        r = admin.post("/api/reports", files=[("files", ("慢.docx", docx_xml_bomb(36), "application/octet-stream"))])
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + 120
+        while admin.get("/api/reports", params={"status": "processing"}).json()["total"] == 0:
+            assert time.monotonic() < deadline, "the upload never started"
+            time.sleep(0.2)
+        time.sleep(1)
+        kids = descendants(server.proc.pid)
+        assert len(kids) >= 2  # the forkserver, the job's child (and the resource tracker)
+        before, left = server.kill()
+        assert before == len(kids) and left == 0, [k for k in kids if alive(k)]
+    finally:
+        server.stop()

@@ -114,3 +114,38 @@ def test_pool_close_kills_running_children_and_cancels_queued():
     assert queued.cancelled()
     with pytest.raises(Exception):  # noqa: B017 - killed: crashed or memory, never a result
         running.result(timeout=10)
+
+
+def test_pool_caps_one_tenants_slots_when_asked():
+    """Two slots, at most one per tenant: A's second job waits even with a slot free; B's runs at once."""
+    import threading
+
+    from jixiao.workers import Pool
+
+    gate = threading.Event()
+    started: list[str] = []
+    pool = Pool(2, isolate=False, max_per_tenant=1)
+    try:
+        def job(label):
+            def task(run):
+                started.append(label)
+                gate.wait(10)
+            return task
+
+        a1 = pool.schedule(job("a1"), tenant="A")
+        a2 = pool.schedule(job("a2"), tenant="A")
+        deadline = time.monotonic() + 10
+        while "a1" not in started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert started == ["a1"]  # a2 waits although a slot is free
+        b1 = pool.schedule(job("b1"), tenant="B")
+        while "b1" not in started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started == ["a1", "b1"]
+        gate.set()
+        for f in (a1, a2, b1):
+            f.result(timeout=10)
+        assert started == ["a1", "b1", "a2"]
+    finally:
+        pool.close()

@@ -30,20 +30,39 @@ class OfficeBudget:
     cells: int = 500_000
 
 
-def check_expansion(name: str, data: bytes, budget: OfficeBudget = OfficeBudget()) -> str | None:
-    """A one-line reason when ``data`` (an Office zip) is over ``budget``; None otherwise (or not a zip)."""
+def _open(name: str, data: bytes) -> zipfile.ZipFile | None:
     if PurePath(name).suffix.lower() not in ZIP_SUFFIXES or not data.startswith(b"PK"):
         return None
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
+        return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         return None  # the reader says what is wrong with it
-    xml = sum(i.file_size for i in infos if i.filename.lower().endswith(_XML))
-    limit = int(budget.xml_mb * 1024 * 1024)
-    if xml > limit:
+
+
+def _declared(zf: zipfile.ZipFile, budget: OfficeBudget) -> str | None:
+    xml = sum(i.file_size for i in zf.infolist() if i.filename.lower().endswith(_XML))
+    if xml > budget.xml_mb * 1024 * 1024:
         return (f"文件展开后 XML 共 {xml / 1048576:.0f} MB，超过上限 {budget.xml_mb:g} MB，疑似压缩炸弹，未处理 "
                 f"(expanded XML over budget)")
+    return None
+
+
+def check_declared(name: str, data: bytes, budget: OfficeBudget = OfficeBudget()) -> str | None:
+    """The XML budget from the zip directory alone (nothing inflated): cheap enough for the request itself."""
+    zf = _open(name, data)
+    return _declared(zf, budget) if zf is not None else None
+
+
+def check_expansion(name: str, data: bytes, budget: OfficeBudget = OfficeBudget()) -> str | None:
+    """A one-line reason when ``data`` (an Office zip) is over ``budget``, its cells counted too (this
+    inflates the sheets, within the XML budget: run it in a worker); None otherwise (or not a zip)."""
+    zf = _open(name, data)
+    if zf is None:
+        return None
+    reason = _declared(zf, budget)
+    if reason is not None:
+        return reason
+    infos = zf.infolist()
     sheets = [i for i in infos if i.filename.lower().startswith("xl/worksheets/") and i.filename.endswith(".xml")]
     cells = 0
     for info in sheets:

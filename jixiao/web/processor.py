@@ -55,8 +55,9 @@ class Processor:
         self._outstanding = 0
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def _pool(self, workers: int, limits: Limits, name: str) -> Pool:
-        return Pool(workers, limits=limits, preload=jobs.PRELOAD, isolate=self.isolate, name=name)
+    def _pool(self, workers: int, limits: Limits, name: str, max_per_tenant: int | None = None) -> Pool:
+        return Pool(workers, limits=limits, preload=jobs.PRELOAD, isolate=self.isolate, name=name,
+                    max_per_tenant=max_per_tenant)
 
     def start(self) -> None:
         """Start the analysis workers and queue what the database still holds."""
@@ -130,6 +131,6 @@ class Processor:
         """
         with self._lock:
             if self._interactive is None:
-                self._interactive = self._pool(2, self.interactive_limits, "jixiao-interactive")
+                self._interactive = self._pool(2, self.interactive_limits, "jixiao-interactive", max_per_tenant=1)
             pool = self._interactive
         return await asyncio.wrap_future(pool.submit(fn, *args, tenant=tenant))

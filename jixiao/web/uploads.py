@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile
 from jixiao.ingest import SUPPORTED_SUFFIXES
 from jixiao.pipeline import EVALUATION_SUFFIXES
 from jixiao.store import Viewer, policy
+from jixiao.web.budget import check_declared
 from jixiao.web.errors import api_error
 
 #: Reports in any format the readers know, plus evaluation files (YAML / JSON).
@@ -77,6 +78,8 @@ def accept_uploads(request: Request, files: list[Any], v: Viewer, *, region: Any
         if not isinstance(f, UploadFile):
             continue
         name, data, reason, status = read_upload(f, bench.max_bytes, bench.max_upload_mb)
+        if reason is None:
+            reason, status = check_declared(name, data, bench.processor.budget), 413
         if reason is not None:
             rejected.append({"file": name, "error": reason, "status": status})
             continue

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from jixiao.store import StaleVersion, Viewer, policy
 from jixiao.web import jobs, services
+from jixiao.web.budget import check_declared
 from jixiao.web.deps import allowed_to, csrf_form, evaluation_or_404, page, report_or_404, viewer, wb
 from jixiao.web.errors import api_error
 from jixiao.web.processor import worker_error
@@ -76,6 +77,8 @@ async def fill_import(request: Request, v: Viewer = Depends(may_create), form: F
     f = form.get("file")
     if isinstance(f, UploadFile):
         name, blob, reason, status = await run_in_threadpool(read_upload, f, bench.max_bytes, bench.max_upload_mb)
+        if reason is None:
+            reason, status = await run_in_threadpool(check_declared, name, blob, bench.processor.budget), 400
     else:
         name, blob, reason, status = "", b"", "请选择文件", 400
     result: dict[str, Any] = {}
