@@ -558,7 +558,8 @@ def test_no_worker_outlives_a_killed_server(tmp_path):
     from jixiao.store import Store
 
     url = f"sqlite:///{tmp_path / 'kill.db'}"
-    store = Store(url).open()
+    store = Store(url)
+    store.migrate()
     store.add_user("admin", BENCH_PASSWORD, "admin")
     store.dispose()
     server = Server(url, free_port(), workers=1)
