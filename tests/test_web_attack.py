@@ -340,6 +340,30 @@ def test_row_09_logout_and_password_change_end_every_copy_of_the_session(app):
 # -- row 10 -------------------------------------------------------------------------------------------------
 def test_row_10_concurrent_saves_of_one_evaluation_cannot_lose_an_update(app):
     """Row 10: two sessions saving the same 填报: the first one's changes vanished (20 PUTs, all 200)."""
+    _twenty_saves(app)
+
+
+@pytest.mark.postgres
+def test_row_10_on_postgresql(tmp_path):
+    """The same on PostgreSQL, where the saves really run at once (no single-writer lock)."""
+    import os
+
+    from tests.conftest import reset_pg
+
+    url = os.environ.get("JIXIAO_TEST_PG_URL")
+    if not url:
+        pytest.skip("JIXIAO_TEST_PG_URL not set")
+    reset_pg(url)
+    app = create_app(url, secret_key="pg", start_worker=False)
+    try:
+        app.state.store.add_user("filler", PASSWORD, "filler", department="北湖区财政局", region="北湖区")
+        _twenty_saves(app)
+    finally:
+        app.state.store.dispose()
+        reset_pg(url)
+
+
+def _twenty_saves(app) -> None:
     one, t1 = login(app, "filler")
     made = one.post("/api/evaluations", json={"title": "原稿", "year": 2024},
                     headers={"X-CSRF-Token": t1}).json()["evaluation"]
