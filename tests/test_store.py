@@ -59,9 +59,9 @@ def _users(store: Store) -> dict[str, Viewer]:
 
 
 def test_migrations_create_schema_and_are_idempotent(store):
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     store.migrate()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     tables = set(inspect(store.engine).get_table_names())
     assert {"users", "reports", "reviews", "evaluations", "alembic_version"} <= tables
 
@@ -191,8 +191,9 @@ def test_evaluations_belong_to_the_fillers_department(store):
     assert store.evaluation(form.id, users["rev-a"]) is not None
     assert store.evaluation(form.id, users["rev-b"]) is None
     with pytest.raises(LookupError):
-        store.save_evaluation(data, users["fill-b"], evaluation_id=form.id)
-    updated = store.save_evaluation(dict(data, year=2025), users["fill-a"], evaluation_id=form.id)
+        store.save_evaluation(data, users["fill-b"], evaluation_id=form.id, version=form.version)
+    updated = store.save_evaluation(dict(data, year=2025), users["fill-a"], evaluation_id=form.id,
+                                    version=form.version)
     assert updated.id == form.id and updated.year == 2025
     assert [f.id for f in store.evaluations(users["fill-a"])] == [form.id]
     assert store.evaluations(users["fill-b"]) == []

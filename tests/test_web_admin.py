@@ -253,7 +253,7 @@ def test_uploaded_framework_is_listed_and_scores_evaluations(app):
     assert client.delete("/api/frameworks/test-province", headers=h).json() == {"ok": True}
     assert "test-province" not in [fw["id"] for fw in client.get("/api/frameworks").json()["frameworks"]]
     assert_error_shape(client.get("/api/frameworks/test-province"), 404)
-    assert "找不到评分框架" in client.get(f"/api/evaluations/{saved['id']}").json()["scored"]["error"]
+    assert "未知的指标体系" in client.get(f"/api/evaluations/{saved['id']}").json()["scored"]["error"]
     assert list((app.state.frameworks.folder).glob("*.yaml")) == []
 
 
@@ -382,7 +382,7 @@ def test_migration_0002_upgrades_a_0001_database_and_downgrades(bare_store):
         conn.execute(text("INSERT INTO users (name, password_hash, role, department, active, created_at) "
                           "VALUES ('老用户', 'x', 'filler', '南湖区测试局', true, CURRENT_TIMESTAMP)"))
     store.migrate()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     insp = inspect(store.engine)
     assert {"departments", "frameworks"} <= set(insp.get_table_names())
     assert "ix_users_department" in {ix["name"] for ix in insp.get_indexes("users")}
@@ -395,7 +395,7 @@ def test_migration_0002_upgrades_a_0001_database_and_downgrades(bare_store):
     assert created and store.save_framework("fw-a", "A2", "a.yaml", "id: fw-a\n# v2\n")[1] is False
     assert [(r.framework_id, r.name) for r in store.stored_frameworks()] == [("fw-a", "A2")]
     store.migrate()  # idempotent
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
 
     _alembic(store, "0001", downgrade=True)
     insp = inspect(store.engine)
@@ -404,7 +404,7 @@ def test_migration_0002_upgrades_a_0001_database_and_downgrades(bare_store):
     assert "ix_users_department" not in {ix["name"] for ix in insp.get_indexes("users")}
     assert [u.name for u in store.users()] == ["老用户"]
     store.migrate()
-    assert store.revision() == "0003" and store.departments() == []
+    assert store.revision() == "0004" and store.departments() == []
 
 
 def test_department_store_functions(bare_store):

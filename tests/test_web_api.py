@@ -168,8 +168,9 @@ def test_evaluations_crud_and_live_score(app):
     got = client.get(f"/api/evaluations/{ev['id']}").json()
     assert got["scored"]["score"]["total"] is not None
     body["evaluation"]["year"] = 2025
-    r = client.put(f"/api/evaluations/{ev['id']}", json=body, headers={"X-CSRF-Token": token})
-    assert r.json()["evaluation"]["year"] == 2025
+    r = client.put(f"/api/evaluations/{ev['id']}", json=dict(body, version=ev["version"]),
+                   headers={"X-CSRF-Token": token})
+    assert r.json()["evaluation"]["year"] == 2025 and r.json()["evaluation"]["version"] == ev["version"] + 1
     scored = client.post("/api/score", json=body, headers={"X-CSRF-Token": token}).json()
     assert scored["ok"] and Decimal(str(scored["score"]["total"])) > 0
     assert [e["id"] for e in client.get("/api/evaluations").json()["evaluations"]] == [ev["id"]]

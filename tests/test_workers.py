@@ -118,3 +118,99 @@ def test_pool_replaces_a_child_killed_while_it_waited():
         assert pool.submit("second", _pid)
         second = _drain(pool)["second"]
     assert second.error is None and second.value != first
+
+
+def test_job_queue_runs_jobs_in_children_and_returns_results():
+    from jixiao.workers import JobQueue
+
+    pool = JobQueue(2, limits=Limits(seconds=30, memory_mb=512))
+    try:
+        futures = [pool.submit(_add, i, 1) for i in range(6)]
+        assert [f.result(timeout=60) for f in futures] == [1, 2, 3, 4, 5, 6]
+        assert pool.submit(_pid).result(timeout=60) != os.getpid()
+        with pytest.raises(ValueError, match="坏文件"):
+            pool.submit(_boom).result(timeout=60)
+        with pytest.raises(WorkerTimeout):
+            pool.submit(_sleep, 30, limits=Limits(seconds=0.5)).result(timeout=60)
+    finally:
+        pool.close()
+
+
+def test_job_queue_shares_slots_fairly_between_tenants():
+    """One slot; tenant A queues three jobs, then B one: B's runs second, not fourth."""
+    import threading
+
+    from jixiao.workers import JobQueue
+
+    order: list[str] = []
+    gate = threading.Event()
+    pool = JobQueue(1, isolate=False)
+    try:
+        def job(label, wait=False):
+            def task(run):
+                if wait:
+                    gate.wait(10)
+                order.append(label)
+            return task
+
+        first = pool.schedule(job("a1", wait=True), tenant="A")
+        rest = [pool.schedule(job(x), tenant="A") for x in ("a2", "a3")]
+        b = pool.schedule(job("b1"), tenant="B")
+        gate.set()
+        for f in (first, *rest, b):
+            f.result(timeout=10)
+        assert order == ["a1", "b1", "a2", "a3"]
+    finally:
+        pool.close()
+
+
+def test_job_queue_close_kills_running_children_and_cancels_queued():
+    from jixiao.workers import JobQueue
+
+    pool = JobQueue(1, limits=Limits(seconds=60, memory_mb=256))
+    running = pool.submit(_sleep, 30)
+    queued = pool.submit(_add, 1, 2)
+    deadline = time.monotonic() + 30
+    while not running.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    t0 = time.monotonic()
+    pool.close()
+    assert time.monotonic() - t0 < 20
+    assert queued.cancelled()
+    with pytest.raises(Exception):  # noqa: B017 - killed: crashed or memory, never a result
+        running.result(timeout=10)
+
+
+def test_job_queue_caps_one_tenants_slots_when_asked():
+    """Two slots, at most one per tenant: A's second job waits even with a slot free; B's runs at once."""
+    import threading
+
+    from jixiao.workers import JobQueue
+
+    gate = threading.Event()
+    started: list[str] = []
+    pool = JobQueue(2, isolate=False, max_per_tenant=1)
+    try:
+        def job(label):
+            def task(run):
+                started.append(label)
+                gate.wait(10)
+            return task
+
+        a1 = pool.schedule(job("a1"), tenant="A")
+        a2 = pool.schedule(job("a2"), tenant="A")
+        deadline = time.monotonic() + 10
+        while "a1" not in started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert started == ["a1"]  # a2 waits although a slot is free
+        b1 = pool.schedule(job("b1"), tenant="B")
+        while "b1" not in started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert started == ["a1", "b1"]
+        gate.set()
+        for f in (a1, a2, b1):
+            f.result(timeout=10)
+        assert started == ["a1", "b1", "a2"]
+    finally:
+        pool.close()

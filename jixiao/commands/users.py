@@ -22,19 +22,25 @@ class Role(StrEnum):
 
 
 def _store(db: str):
-    from jixiao.store import Store
+    from jixiao.store import Store, StoreUnavailable, redact
 
-    store = Store(db)
-    store.migrate()
-    return store
+    try:
+        return Store(db).open()
+    except StoreUnavailable as exc:
+        error_line(redact(db), str(exc))
+        raise typer.Exit(Exit.UNREADABLE) from None
 
 
 def _new_password(name: str, from_stdin: bool) -> str:
-    """A new password for ``name``, read and checked once for every verb that sets one."""
+    """A new password for ``name``, checked by the one policy the web and the API use too."""
+    from jixiao.store.passwords import check_password
+
     password = _read_password(from_stdin)
-    if len(password) < 8:
-        error_line(name, "密码至少 8 个字符")
-        raise typer.Exit(Exit.UNREADABLE)
+    try:
+        check_password(password, name)
+    except ValueError as exc:
+        error_line(name, str(exc))
+        raise typer.Exit(Exit.UNREADABLE) from None
     return password
 
 

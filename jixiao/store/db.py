@@ -10,8 +10,9 @@ applied at startup by :meth:`Store.migrate`.
 from __future__ import annotations
 
 import json
+import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,17 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from jixiao.model import json_default
 from jixiao.region import dept_type, read_region
-from jixiao.store.models import (
-    ROLES,
-    Department,
-    EvaluationForm,
-    Report,
-    Review,
-    StoredFramework,
-    User,
-    utcnow,
-)
-from jixiao.store.passwords import hash_password, verify_password
+from jixiao.store import policy
+from jixiao.store.accounts import Accounts
+from jixiao.store.directory import Directory
+from jixiao.store.models import Report, Review, User, utcnow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite:///jixiao.db"
@@ -68,6 +62,35 @@ def normalise_url(url: str) -> str:
     return url
 
 
+class StoreUnavailable(RuntimeError):
+    """The database cannot be opened or written; ``str()`` is one line that never shows a password."""
+
+
+def redact(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def one_line(exc: BaseException, url: str | None = None) -> str:
+    """The first line of an error, without the database password even when the driver repeats it."""
+    text_ = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__).strip()
+    if url:
+        try:
+            from sqlalchemy.engine import make_url
+
+            password = make_url(url).password
+        except Exception:
+            password = None
+        if password:
+            text_ = text_.replace(str(password), "***")
+    return text_[:300]
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is asking: the subset of :class:`User` the visibility rules need."""
@@ -83,8 +106,9 @@ class Viewer:
         return cls(id=user.id, name=user.name, role=user.role, department=user.department, region=user.region)
 
 
-class Store:
-    """The workbench database."""
+class Store(Accounts, Directory):
+    """The workbench database: reports and reviews here; accounts, sessions, departments, frameworks and
+    填报 in the mixins."""
 
     def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False):
         self.url = normalise_url(url)
@@ -113,6 +137,23 @@ class Store:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
+    def check_writable(self) -> None:
+        """Raise (one line, no password) when the database cannot be written: read-only file or server."""
+        try:
+            with self._write(), self.engine.begin() as conn:
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+        except Exception as exc:
+            raise StoreUnavailable(f"数据库不可写（只读？）：{one_line(exc, self.url)}") from None
+
+    def open(self) -> Store:
+        """Migrate and check the database can be written; StoreUnavailable (one line, no password) if not."""
+        try:
+            self.migrate()
+        except Exception as exc:
+            raise StoreUnavailable(f"无法打开数据库：{one_line(exc, self.url)}") from None
+        self.check_writable()
+        return self
+
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
@@ -136,62 +177,17 @@ class Store:
         with self._write(), self._sessions() as session, session.begin():
             yield session
 
-    # -- users -----------------------------------------------------------------------------------------
-    def add_user(self, name: str, password: str, role: str, *, department: str | None = None,
-                 region: str | None = None) -> User:
-        name = name.strip()
-        if not name:
-            raise ValueError("用户名不能为空 (empty user name)")
-        if role not in ROLES:
-            raise ValueError(f"未知角色 {role} (role must be one of {', '.join(ROLES)})")
-        if role == "filler" and not department:
-            raise ValueError("填报人必须指定部门 (a filler needs --department)")
-        with self.write() as s:
-            if s.scalar(select(User.id).where(User.name == name)) is not None:
-                raise ValueError(f"用户 {name} 已存在 (user exists)")
-            user = User(name=name, password_hash=hash_password(password), role=role, department=department,
-                        region=region)
-            s.add(user)
-            s.flush()
-            return user
-
-    def set_password(self, name: str, password: str) -> None:
-        with self.write() as s:
-            user = s.scalar(select(User).where(User.name == name))
-            if user is None:
-                raise ValueError(f"用户 {name} 不存在 (no such user)")
-            user.password_hash = hash_password(password)
-
-    def user(self, user_id: int) -> User | None:
-        with self.read() as s:
-            return s.get(User, user_id)
-
-    def users(self) -> list[User]:
-        with self.read() as s:
-            return list(s.scalars(select(User).order_by(User.id)))
-
-    def count_users(self) -> int:
-        with self.read() as s:
-            return s.scalar(select(func.count(User.id))) or 0
-
-    def authenticate(self, name: str, password: str) -> User | None:
-        with self.read() as s:
-            user = s.scalar(select(User).where(User.name == name.strip()))
-        if user is None or not user.active:
-            verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
-            return None
-        return user if verify_password(user.password_hash, password) else None
-
     # -- reports ---------------------------------------------------------------------------------------
     def add_report(self, *, file_name: str, sha256: str, data: bytes | None, batch: str | None = None,
                    department: str | None = None, region: str | None = None, year: int | None = None,
                    dept_type: str | None = None, uploaded_by: int | None = None, status: str = "queued",
-                   error: str | None = None) -> int:
+                   error: str | None = None, filed_by_scope: bool = False) -> int:
+        """A new report; ``filed_by_scope``: its department and region are the uploader's and stay so."""
         with self.write() as s:
             report = Report(file_name=file_name, sha256=sha256, size=len(data or b""), data=data, batch=batch,
                             department=department, region=region, year=year, dept_type=dept_type,
-                            uploaded_by=uploaded_by, status=status, error=error,
-                            findings_count=0, errors_count=0)
+                            uploaded_by=uploaded_by, status=status, error=error, filed_by_scope=filed_by_scope,
+                            findings_count=0, errors_count=0, attempts=0)
             s.add(report)
             s.flush()
             return report.id
@@ -200,6 +196,51 @@ class Store:
         with self.read() as s:
             row = s.execute(select(Report.file_name, Report.data).where(Report.id == report_id)).first()
             return None if row is None else (row[0], row[1])
+
+    def pending_reports(self, max_attempts: int) -> list[tuple[int, int | None]]:
+        """(id, uploader) of the reports to (re)process after a start, those interrupted fewer times first.
+
+        A report that was being processed ``max_attempts`` times when the server stopped is marked failed
+        instead: a file that takes the server down is not tried for ever, nor first after every restart.
+        """
+        with self.write() as s:
+            for report in s.scalars(select(Report).where(Report.status == "processing",
+                                                         Report.attempts >= max_attempts)):
+                report.status = "error"
+                report.error = f"处理中断 {report.attempts} 次（服务重启或进程终止），已停止处理该文件"
+                report.processed_at = utcnow()
+        with self.read() as s:
+            rows = s.execute(select(Report.id, Report.uploaded_by)
+                             .where(Report.status.in_(("queued", "processing")))
+                             .order_by(Report.attempts, Report.id))
+            return [(rid, who) for rid, who in rows]
+
+    def start_processing(self, report_id: int) -> tuple[str, bytes | None] | None:
+        """Mark a report as being processed (one more attempt); its (name, bytes), None when gone or done."""
+        with self.write() as s:
+            report = s.get(Report, report_id)
+            if report is None or report.status not in ("queued", "processing"):
+                return None
+            report.status = "processing"
+            report.error = None
+            report.attempts = (report.attempts or 0) + 1
+        return self.report_bytes(report_id)
+
+    def move_report(self, report_id: int, **fields: Any) -> Report | None:
+        """Re-file a report (``department``, ``region``, ``year``, ``dept_type``); it stays where it is put."""
+        unknown = set(fields) - {"department", "region", "year", "dept_type"}
+        if unknown:
+            raise ValueError(f"未知字段 {', '.join(sorted(unknown))}")
+        with self.write() as s:
+            report = s.get(Report, report_id)
+            if report is None:
+                return None
+            for key, value in fields.items():
+                setattr(report, key, value.strip() or None if isinstance(value, str) else value)
+            report.filed_by_scope = True
+            report.processed_at = utcnow()  # the comparison cache follows
+            s.flush()
+            return report
 
     def set_status(self, report_id: int, status: str, error: str | None = None) -> None:
         with self.write() as s:
@@ -210,9 +251,11 @@ class Store:
                 if status in ("done", "error"):
                     report.processed_at = utcnow()
 
-    def save_analysis(self, report_id: int, result: dict[str, Any], *, text_: str | None,
-                      keep_department: bool = False) -> None:
-        """Store a pipeline result (``Analysis.to_json()`` shape plus the document text)."""
+    def save_analysis(self, report_id: int, result: dict[str, Any], *, text_: str | None) -> None:
+        """Store a pipeline result (``Analysis.to_json()`` shape plus the document text).
+
+        The department named in the text files the report unless it was filed by the uploader's scope.
+        """
         ev = result.get("evaluation") or {}
         score = result.get("score") or {}
         findings = result.get("findings") or []
@@ -225,7 +268,7 @@ class Store:
             report.evaluation_json = ev or None
             report.score_json = score or None
             report.findings_json = findings
-            if not (keep_department and report.department):
+            if not (report.filed_by_scope and report.department):
                 report.department = ev.get("department") or report.department
             report.year = report.year or ev.get("year")
             report.scope = ev.get("scope")
@@ -257,7 +300,7 @@ class Store:
                 q = q.options(undefer(Report.text), undefer(Report.evaluation_json), undefer(Report.score_json),
                               undefer(Report.findings_json))
             if viewer is not None:
-                q = _visible(q, viewer, Report)
+                q = policy.visible(q, viewer, Report)
             report = s.scalar(q)
             if report is not None:
                 list(report.reviews)
@@ -270,7 +313,7 @@ class Store:
         """Summary rows (no blobs) of the reports the viewer may see, newest first."""
         stmt = select(*SUMMARY_COLUMNS)
         if viewer is not None:
-            stmt = _visible(stmt, viewer, Report)
+            stmt = policy.visible(stmt, viewer, Report)
         for column, value in ((Report.region, region), (Report.year, year), (Report.dept_type, dept_type),
                               (Report.department, department), (Report.batch, batch), (Report.status, status)):
             if value not in (None, ""):
@@ -290,7 +333,7 @@ class Store:
     def count_reports(self, viewer: Viewer | None = None, **filters: Any) -> int:
         stmt = select(func.count(Report.id))
         if viewer is not None:
-            stmt = _visible(stmt, viewer, Report)
+            stmt = policy.visible(stmt, viewer, Report)
         for key, value in filters.items():
             if value not in (None, ""):
                 stmt = stmt.where(getattr(Report, key) == value)
@@ -304,7 +347,7 @@ class Store:
             for key, column in (("region", Report.region), ("year", Report.year), ("dept_type", Report.dept_type)):
                 stmt = select(column).where(column.is_not(None)).distinct().order_by(column)
                 if viewer is not None:
-                    stmt = _visible(stmt, viewer, Report)
+                    stmt = policy.visible(stmt, viewer, Report)
                 out[key] = [v for (v,) in s.execute(stmt)]
         return out
 
@@ -327,7 +370,7 @@ class Store:
         if decision not in ("confirm", "reject"):
             raise ValueError("decision must be confirm or reject")
         with self.write() as s:
-            report = s.scalar(_visible(select(Report).where(Report.id == report_id), viewer, Report)
+            report = s.scalar(policy.visible(select(Report).where(Report.id == report_id), viewer, Report)
                               .options(undefer(Report.findings_json)))
             if report is None:
                 raise LookupError("report")
@@ -344,172 +387,6 @@ class Store:
     def reviews(self, report_id: int) -> list[Review]:
         with self.read() as s:
             return list(s.scalars(select(Review).where(Review.report_id == report_id).order_by(Review.id)))
-
-    # -- departments -----------------------------------------------------------------------------------
-    def add_department(self, name: str, *, region: str | None = None, dept_type: str | None = None) -> Department:
-        name = (name or "").strip()
-        if not name:
-            raise ValueError("部门名称不能为空 (empty department name)")
-        with self.write() as s:
-            if s.scalar(select(Department.id).where(Department.name == name)) is not None:
-                raise ValueError(f"部门 {name} 已存在 (department exists)")
-            dept = Department(name=name, region=_blank(region), dept_type=_blank(dept_type))
-            s.add(dept)
-            s.flush()
-            return dept
-
-    def update_department(self, department_id: int, *, name: str | None = None, region: str | None = None,
-                          dept_type: str | None = None) -> Department | None:
-        """Change the given fields (``""`` clears region / type); None when there is no such department.
-
-        Users, reports and evaluations keep the department name they were filed under.
-        """
-        with self.write() as s:
-            dept = s.get(Department, department_id)
-            if dept is None:
-                return None
-            if name is not None:
-                name = name.strip()
-                if not name:
-                    raise ValueError("部门名称不能为空 (empty department name)")
-                clash = s.scalar(select(Department.id).where(Department.name == name, Department.id != department_id))
-                if clash is not None:
-                    raise ValueError(f"部门 {name} 已存在 (department exists)")
-                dept.name = name
-            if region is not None:
-                dept.region = _blank(region)
-            if dept_type is not None:
-                dept.dept_type = _blank(dept_type)
-            s.flush()
-            return dept
-
-    def department(self, department_id: int) -> Department | None:
-        with self.read() as s:
-            return s.get(Department, department_id)
-
-    def department_named(self, name: str) -> Department | None:
-        with self.read() as s:
-            return s.scalar(select(Department).where(Department.name == name.strip()))
-
-    def departments(self) -> list[Department]:
-        with self.read() as s:
-            return list(s.scalars(select(Department).order_by(Department.region, Department.name)))
-
-    def delete_department(self, department_id: int) -> bool:
-        with self.write() as s:
-            dept = s.get(Department, department_id)
-            if dept is None:
-                return False
-            s.delete(dept)
-            return True
-
-    # -- uploaded frameworks -----------------------------------------------------------------------------
-    def save_framework(self, framework_id: str, name: str, file_name: str, yaml_text: str, *,
-                       uploaded_by: Viewer | None = None) -> tuple[StoredFramework, bool]:
-        """Store (or replace, by framework id) a validated framework YAML; (row, created)."""
-        import hashlib
-
-        sha = hashlib.sha256(yaml_text.encode("utf-8")).hexdigest()
-        with self.write() as s:
-            row = s.scalar(select(StoredFramework).where(StoredFramework.framework_id == framework_id))
-            created = row is None
-            if row is None:
-                row = StoredFramework(framework_id=framework_id, created_at=utcnow())
-                s.add(row)
-            row.name = name
-            row.file_name = file_name
-            row.sha256 = sha
-            row.yaml_text = yaml_text
-            row.uploaded_by = uploaded_by.id if uploaded_by else None
-            row.uploaded_by_name = uploaded_by.name if uploaded_by else ""
-            row.updated_at = utcnow()
-            s.flush()
-            return row, created
-
-    def stored_frameworks(self) -> list[StoredFramework]:
-        """Uploaded frameworks without their YAML text (see :meth:`framework_yaml`)."""
-        with self.read() as s:
-            return list(s.scalars(select(StoredFramework).order_by(StoredFramework.framework_id)))
-
-    def framework_yaml(self, framework_id: str) -> str | None:
-        with self.read() as s:
-            return s.scalar(select(StoredFramework.yaml_text).where(StoredFramework.framework_id == framework_id))
-
-    def delete_framework(self, framework_id: str) -> bool:
-        with self.write() as s:
-            row = s.scalar(select(StoredFramework).where(StoredFramework.framework_id == framework_id))
-            if row is None:
-                return False
-            s.delete(row)
-            return True
-
-    # -- evaluations (填报) ------------------------------------------------------------------------------
-    def save_evaluation(self, data: dict[str, Any], viewer: Viewer, *, evaluation_id: int | None = None,
-                        framework: str | None = None, region: str | None = None) -> EvaluationForm:
-        department = (data.get("department") or "").strip() or viewer.department
-        if viewer.role == "filler":
-            department = viewer.department  # a filler fills in for their own department only
-        if not department:
-            raise ValueError("请填写部门名称 (department is required)")
-        data = dict(data, department=department)
-        with self.write() as s:
-            if evaluation_id is None:
-                form = EvaluationForm(owner_id=viewer.id, department=department)
-                s.add(form)
-            else:
-                form = s.scalar(_visible(select(EvaluationForm).where(EvaluationForm.id == evaluation_id),
-                                         viewer, EvaluationForm))
-                if form is None:
-                    raise LookupError("evaluation")
-            form.department = department
-            form.region = region or form.region or viewer.region
-            form.year = data.get("year")
-            form.title = data.get("title")
-            form.framework = framework
-            form.data = data
-            form.updated_at = utcnow()
-            s.flush()
-            return form
-
-    def evaluation(self, evaluation_id: int, viewer: Viewer | None = None) -> EvaluationForm | None:
-        with self.read() as s:
-            q = select(EvaluationForm).where(EvaluationForm.id == evaluation_id)
-            if viewer is not None:
-                q = _visible(q, viewer, EvaluationForm)
-            return s.scalar(q)
-
-    def evaluations(self, viewer: Viewer | None = None) -> Sequence[EvaluationForm]:
-        with self.read() as s:
-            q = select(EvaluationForm).order_by(EvaluationForm.updated_at.desc(), EvaluationForm.id.desc())
-            if viewer is not None:
-                q = _visible(q, viewer, EvaluationForm)
-            return list(s.scalars(q))
-
-    def delete_evaluation(self, evaluation_id: int, viewer: Viewer) -> bool:
-        with self.write() as s:
-            form = s.scalar(_visible(select(EvaluationForm).where(EvaluationForm.id == evaluation_id),
-                                     viewer, EvaluationForm))
-            if form is None:
-                return False
-            s.delete(form)
-            return True
-
-
-def _visible(stmt, viewer: Viewer, model):
-    """Row-level access: 管理员 all, 审核人 their region, 填报人 their department."""
-    if viewer.role == "admin":
-        return stmt
-    if viewer.role == "reviewer":
-        return stmt.where(model.region == viewer.region) if viewer.region else stmt.where(model.id < 0)
-    if viewer.role == "filler" and viewer.department:
-        return stmt.where(model.department == viewer.department)
-    return stmt.where(model.id < 0)
-
-
-def _blank(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
 
 def _dec(value: Any) -> Decimal | None:
     if value is None or value == "":
@@ -528,5 +405,3 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
-
-_DUMMY_HASH = hash_password("jixiao-timing-equaliser")

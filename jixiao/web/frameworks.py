@@ -3,11 +3,14 @@ and written to a private folder so the scoring engine loads them by path like an
 
 No parsing here: validation is :func:`jixiao.scoring.parse_framework` (the loader behind
 ``load_framework``), whose :class:`~jixiao.scoring.FrameworkError` lists ``file:line: key: problem``.
+Before it, :mod:`jixiao.safeyaml` refuses anchors and aliases and counts the nodes, so a few hundred
+bytes cannot expand into a billion nodes in the loader (or in every later view of the list).
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import re
 import shutil
 import tempfile
@@ -15,7 +18,10 @@ import threading
 from pathlib import Path, PurePath
 from typing import Any
 
+from jixiao import safeyaml
 from jixiao.store import Store, Viewer
+
+log = logging.getLogger("jixiao.web")
 
 MAX_FRAMEWORK_BYTES = 512 * 1024
 FRAMEWORK_SUFFIXES = (".yaml", ".yml")
@@ -71,6 +77,11 @@ class StoredFrameworks:
                     text = self.store.framework_yaml(r.framework_id)
                     if text is None:  # deleted meanwhile
                         continue
+                    try:
+                        safeyaml.check(text, file)
+                    except safeyaml.YAMLRefused as exc:  # stored before the check existed: left out
+                        log.warning("stored framework %s not offered: %s", r.framework_id, exc)
+                        continue
                     tmp = path.with_suffix(".tmp")
                     tmp.write_text(text, encoding="utf-8")
                     tmp.replace(path)
@@ -81,9 +92,9 @@ class StoredFrameworks:
         return self.store.stored_frameworks()
 
     # -- upload / delete ---------------------------------------------------------------------------------
-    def upload(self, file_name: str, data: bytes, by: Viewer | None) -> tuple[Any, bool]:
+    def upload(self, file_name: str, data: bytes, by: Viewer | None, *, may_replace: bool = True) -> tuple[Any, bool]:
         """Validate and store; (row, created). Raises UploadRefused, FrameworkInvalid, or PermissionError
-        when the id is a shipped framework's."""
+        when the id is a shipped framework's (or an uploaded one's, unless ``may_replace``)."""
         from jixiao.scoring import FrameworkError, parse_framework
 
         name = PurePath(file_name.replace("\\", "/")).name.strip() if file_name else ""
@@ -100,6 +111,10 @@ class StoredFrameworks:
         except UnicodeDecodeError:
             raise UploadRefused("文件不是 UTF-8 编码") from None
         try:
+            safeyaml.check(text, name, safeyaml.YAMLLimits(max_bytes=MAX_FRAMEWORK_BYTES, max_nodes=20_000))
+        except safeyaml.YAMLRefused as exc:
+            raise FrameworkInvalid([str(exc)]) from None
+        try:
             fw = parse_framework(text, name)
         except FrameworkError as exc:
             raise FrameworkInvalid(list(exc.problems)) from None
@@ -107,6 +122,8 @@ class StoredFrameworks:
             raise UploadRefused(f"指标体系 id {fw.id!r} 只能包含字母、数字、汉字和 - _ .（不超过 100 个字符）")
         if self.is_builtin(fw.id):
             raise PermissionError(f"{fw.id} 是内置指标体系，不能覆盖；请换一个 id")
+        if not may_replace and self.store.framework_yaml(fw.id) is not None:
+            raise PermissionError(f"指标体系 {fw.id} 已存在，无权替换")
         return self.store.save_framework(fw.id, fw.name, name, text, uploaded_by=by)
 
     def delete(self, framework_id: str) -> bool:

@@ -99,9 +99,41 @@ def _framework_item(fw: Any) -> dict[str, Any]:
     return item
 
 
-def resolve_framework(name: str | None, stored: Mapping[str, Any] | None = None) -> str | None:
-    """What to hand the engine for a framework id: an uploaded one's YAML path, else the id itself."""
+class UnknownFramework(ValueError):
+    """A framework name that is neither uploaded nor shipped (nor in $JIXIAO_FRAMEWORKS)."""
+
+
+def framework_ids(stored: Mapping[str, Any] | None = None) -> set[str]:
+    """Every framework id a request may name: the uploaded ones and those the scoring engine lists."""
+    from jixiao.scoring import list_frameworks
+
+    ids = set(stored or {})
+    try:
+        ids.update(fw.id for fw in list_frameworks())
+    except Exception:  # a broken file in $JIXIAO_FRAMEWORKS: the shipped and uploaded ones still count
+        from jixiao.forms import BUILTIN_DIR
+
+        ids.update(p.name for p in BUILTIN_DIR.iterdir() if (p / "framework.yaml").is_file())
+    return ids
+
+
+def check_framework(name: str | None, stored: Mapping[str, Any] | None = None) -> str | None:
+    """``name`` when it is a known framework id (None stays None); UnknownFramework otherwise.
+
+    Names come from requests: they are looked up among ids only, never opened as paths.
+    """
     if not name:
+        return None
+    if not isinstance(name, str) or name not in framework_ids(stored):
+        shown = str(name)[:60]
+        raise UnknownFramework(f"未知的指标体系 {shown!r}，请从指标体系列表中选择")
+    return name
+
+
+def resolve_framework(name: str | None, stored: Mapping[str, Any] | None = None) -> str | None:
+    """What to hand the engine for a known framework id: an uploaded one's YAML path, else the id itself."""
+    name = check_framework(name, stored)
+    if name is None:
         return None
     path = (stored or {}).get(name)
     return str(path) if path is not None else name
@@ -324,10 +356,14 @@ def score_data(data: Mapping[str, Any], framework: str | None = None,
     ``stored``: uploaded frameworks (id → YAML path), found before user folders and shipped ones.
     """
     try:
+        handle = resolve_framework(framework, stored)
+    except UnknownFramework as exc:
+        return {"error": str(exc)}
+    try:
         ev = data_to_evaluation(data)
         from jixiao.scoring import score_evaluation
 
-        result = score_evaluation(ev, resolve_framework(framework, stored))
+        result = score_evaluation(ev, handle)
     except Exception as exc:
         return {"error": f"评分失败：{one_line(exc)}"}
     findings: list[Any] = []
@@ -345,9 +381,10 @@ def export_data(data: Mapping[str, Any], to: str, framework: str | None = None, 
     from jixiao.render import render
 
     ev = data_to_evaluation(data)
+    handle = resolve_framework(framework, stored)
     score_result = None
     if framework and framework in (stored or {}):
         from jixiao.scoring import score_evaluation
 
-        score_result = score_evaluation(ev, resolve_framework(framework, stored))
+        score_result = score_evaluation(ev, handle)
     return render(ev, to, framework=framework or None, draft=draft, score_result=score_result)
