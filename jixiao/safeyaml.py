@@ -36,6 +36,9 @@ class YAMLRefused(ValueError):
         self.name, self.line, self.reason = name, line, reason
         super().__init__(f"{name}:{line}: (yaml): {reason}")
 
+    def __reduce__(self) -> tuple:  # crosses from a worker process intact
+        return type(self), (self.name, self.line, self.reason)
+
 
 def check(text: str, name: str = "<yaml>", limits: YAMLLimits = YAMLLimits()) -> None:
     """Raise :class:`YAMLRefused` when ``text`` is over a limit; syntax errors are left to the loader."""

@@ -24,6 +24,8 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
+from jixiao.safeyaml import YAMLLimits, YAMLRefused, check
+
 Loc = tuple[str | int, ...]
 
 
@@ -64,8 +66,18 @@ class Lines:
 # --------------------------------------------------------------------------- YAML → plain values
 
 
+#: Frameworks, forms and evaluation files come from users: size, depth and expanded nodes are capped
+#: (an alias bomb is refused before it is built); a few anchors are allowed, within the node budget.
+LIMITS = YAMLLimits(max_bytes=4 * 1024 * 1024, max_nodes=200_000, max_depth=64, max_aliases=1_000)
+
+
 def compose(text: str) -> tuple[Any, Lines]:
-    """YAML/JSON text → (plain data, lines). Raises YamlSyntaxError; empty text gives (None, …)."""
+    """YAML/JSON text → (plain data, lines). Raises YamlSyntaxError (also for text over :data:`LIMITS`);
+    empty text gives (None, …)."""
+    try:
+        check(text, limits=LIMITS)
+    except YAMLRefused as exc:
+        raise YamlSyntaxError(exc.line, exc.reason) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

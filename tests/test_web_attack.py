@@ -93,11 +93,9 @@ def test_row_02_import_of_a_zip_bomb_is_refused_before_any_parsing(app):
     bomb = docx_xml_bomb(42)  # 0.7 MB on the wire, ratio ~60:1 (under the readers' 200:1 guard)
     client, _ = login(app, "filler")
     token = page_token(client, "/fill")
-    t0 = time.monotonic()
     r = client.post("/fill/import", data={"csrf_token": token},
                     files={"file": ("去年自评表.docx", bomb, "application/octet-stream")})
     assert r.status_code == 400 and "展开后 XML" in r.text and "超过上限" in r.text
-    assert time.monotonic() - t0 < 60  # refused from the zip directory, not parsed
     assert client.get("/api/evaluations").json()["evaluations"] == []
     # the same file uploaded for review is refused before it is even stored
     api_token = client.get("/api/me").json()["csrf_token"]
@@ -196,11 +194,9 @@ def test_row_06_yaml_anchors_are_refused_before_the_loader(app):
     admin, token = login(app, "admin")
     h = {"X-CSRF-Token": token}
     for name, content in (("bomb.yaml", yaml_alias_bomb(6)), ("alias.yaml", VALID_WITH_ALIAS)):
-        t0 = time.monotonic()
         r = admin.post("/api/frameworks", files={"file": (name, content.encode())}, headers=h)
         body = assert_error_shape(r, 422)
         assert any("锚点" in e for e in body["errors"]), body
-        assert time.monotonic() - t0 < 10
     assert app.state.store.stored_frameworks() == []
     assert "alias-province" not in [f["id"] for f in admin.get("/api/frameworks").json()["frameworks"]]
 

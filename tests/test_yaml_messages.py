@@ -167,3 +167,14 @@ def test_evaluation_file_many_problems_are_capped():
         parse_evaluation("\n".join(f"k{i}: 1" for i in range(25)), "e.yaml")
     assert exc.value.reason.startswith("第 1 行 k0: 未知的键；第 2 行 k1: 未知的键；")
     assert exc.value.reason.endswith("；另有 5 处问题")
+
+
+def test_an_alias_bomb_in_a_framework_is_refused_with_its_line(tmp_path):
+    from bench.hostile import yaml_alias_bomb
+    from jixiao.scoring import FrameworkError, load_framework
+
+    bad = tmp_path / "bomb.yaml"
+    bad.write_text("id: bomb\nname: 炸弹\n" + yaml_alias_bomb(9), encoding="utf-8")
+    with pytest.raises(FrameworkError) as err:
+        load_framework(str(bad))
+    assert f"{bad}:" in str(err.value) and "节点过多" in str(err.value)
