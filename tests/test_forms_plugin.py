@@ -195,3 +195,19 @@ def test_the_forms_flag_loads_the_folder_for_one_command(tmp_path, monkeypatch):
     finally:
         monkeypatch.delenv(forms.ENV_VAR, raising=False)
         forms.reset()
+
+
+def test_the_forms_verb_lists_built_in_and_added_forms(province):
+    import json
+
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    res = CliRunner().invoke(app, ["forms", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["id"]: r for r in json.loads(res.stdout)}
+    assert rows["moushen-project-kaoping"]["builtin"] is False
+    assert rows["moushen-project-kaoping"]["lexicon"] == ["grid"]
+    assert rows["moushen-project-kaoping"]["folder"] == str(province)
+    assert rows["mof-project-2020"]["builtin"] is True and rows["mof-project-2020"]["scope"] == "project"
