@@ -114,7 +114,9 @@ def run_limited(fn: Callable[..., Any], *args: Any, limits: Limits = Limits(), c
     """
     ctx = multiprocessing.get_context(context)
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, limits.memory_mb), daemon=True)
+    # not daemonic, so a bounded call may make one of its own (the CLI's bounded read inside a bench's
+    # bounded run): the child is killed below when it overruns, and dies with its parent otherwise
+    proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, limits.memory_mb), daemon=False)
     proc.start()
     send.close()
     try:

@@ -53,3 +53,12 @@ def test_timeout_kills_the_child():
 def test_memory_budget_stops_a_hog():
     with pytest.raises(WorkerMemory):
         run_limited(_hog, limits=Limits(seconds=60, memory_mb=256))
+
+
+def _nested(a, b):
+    return run_limited(_add, a, b, limits=Limits(seconds=30, memory_mb=None))
+
+
+def test_a_bounded_call_may_make_a_bounded_call():
+    """The CLI's bounded read runs inside a bench's or a batch worker's bounded run."""
+    assert run_limited(_nested, 2, 3) == 5

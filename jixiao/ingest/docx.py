@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 
 from jixiao.ingest.base import Document, IngestError, TextBuilder
-from jixiao.ingest.safezip import open_checked
+from jixiao.ingest.safezip import ZIP_ERRORS, diagnose, open_checked
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P = f"{{{_W}}}p"
@@ -46,14 +46,28 @@ def read_bytes(data: bytes, name: str, **_opts) -> Document:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        body = docx.Document(io.BytesIO(data)).element.body
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        root = docx.Document(io.BytesIO(data)).element
+    except PackageNotFoundError as exc:
         raise IngestError(name, f"不是有效的 Word 文件 (not a valid .docx: {exc})") from None
+    except ValueError as exc:
+        if "content type" in str(exc):  # python-docx: the main part is not a Word body
+            raise IngestError(name, f"不是有效的 Word 文件（主部件类型不符）(not a valid .docx: {exc})") from None
+        raise diagnose(data, name, "Word", exc) from None
+    except (*ZIP_ERRORS, SyntaxError, TypeError, AttributeError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
+        raise diagnose(data, name, "Word", exc) from None
+    body = root.find(f"{{{_W}}}body") if root.tag == f"{{{_W}}}document" else None
+    if body is None:
+        raise IngestError(name, f"不是有效的 Word 文件：word/document.xml 没有正文 w:body（根元素 {_local(root.tag)}）"
+                                f"(not a valid .docx: no w:body)")
     for fallback in list(body.iter(_MC_FALLBACK)):  # the same drawing again, for old readers
         fallback.getparent().remove(fallback)
     b = TextBuilder()
     _walk(body, b)
     return b.build(name, "docx")
+
+
+def _local(tag) -> str:
+    return str(tag).rsplit("}", 1)[-1][:40] if isinstance(tag, str) else "?"
 
 
 def _walk(container, b: TextBuilder) -> None:
