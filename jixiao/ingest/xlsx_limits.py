@@ -10,14 +10,16 @@ limit is refused with a one-line reason that names the limit. The generic reader
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 
 from jixiao.ingest.base import IngestError, one_line
 from jixiao.ingest.safezip import ZIP_ERRORS, corrupt_member
 
-#: Cells in one sheet (a real 自评表 has a few thousand).
-MAX_CELLS = 2_000_000
+#: Cells in one workbook, all sheets together (JIXIAO_MAX_XLSX_CELLS). A real 自评表 has a few
+#: thousand; openpyxl needs about 20 µs and 1 KB for each, so this bound keeps a read within seconds.
+MAX_CELLS = int(float(os.environ.get("JIXIAO_MAX_XLSX_CELLS", "100000")))
 #: Positions covered by the merged ranges of one sheet (openpyxl makes an object for each).
 MAX_MERGED_CELLS = 100_000
 #: Merged ranges in one sheet.
@@ -37,9 +39,10 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 def check_workbook(zf: zipfile.ZipFile, name: str) -> None:
     """Refuse a workbook whose sheets or style table pass a limit; IngestError names the limit."""
     styles = _count_styles(zf, name)
+    cells = 0
     for info in zf.infolist():
         if info.filename.lower().endswith(".xml") and info.filename.lower() != "xl/styles.xml":
-            _check_sheet(zf, info, name, styles)
+            cells = _check_sheet(zf, info, name, styles, cells)
 
 
 def _iterparse(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, tags: set[str], events=("end",)):
@@ -78,9 +81,10 @@ def _count_styles(zf: zipfile.ZipFile, name: str) -> int | None:
     return count
 
 
-def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: int | None) -> None:
+def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: int | None, cells: int) -> int:
+    """Check one part's cells and merges; returns the workbook's cell count so far."""
     part = info.filename
-    cells = merged = ranges = 0
+    merged = ranges = 0
     for _event, el in _iterparse(zf, info, name, _CELL | _MERGE | _ROW):
         if el.tag in _ROW:  # done with a row: drop it and the rows before it, so memory stays flat
             el.clear()
@@ -91,8 +95,8 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
         if el.tag in _CELL:
             cells += 1
             if cells > MAX_CELLS:
-                raise IngestError(name, f"工作表单元格过多（{part}），超过 {MAX_CELLS:,} 个 "
-                                        f"(sheet over the limit of {MAX_CELLS:,} cells)")
+                raise IngestError(name, f"工作簿单元格过多（至 {part}），超过 {MAX_CELLS:,} 个 "
+                                        f"(workbook over the limit of {MAX_CELLS:,} cells, JIXIAO_MAX_XLSX_CELLS)")
             s = el.get("s")
             if s is not None and styles is not None and not _style_ok(s, styles):
                 raise IngestError(name, f"单元格样式编号 {one_line(s, 20)} 超出样式表（{part} {el.get('r') or ''}，"
@@ -107,6 +111,7 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
                 raise IngestError(name, f"合并单元格过多（{part} {one_line(el.get('ref') or '', 40)}），合计超过 "
                                         f"{MAX_MERGED_CELLS:,} 格 (merged cells over the limit of {MAX_MERGED_CELLS:,})")
         el.clear()
+    return cells
 
 
 def _style_ok(s: str, styles: int) -> bool:
