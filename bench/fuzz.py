@@ -697,6 +697,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default=",".join(KINDS))
     ap.add_argument("--keep", type=Path, help="copy failing mutants here")
     ap.add_argument("--progress", type=int, default=500, help="print a line every N mutants")
+    ap.add_argument("--in-process", action="store_true",
+                    help="run the CLI's command group in this process (5x faster; C libraries' own output not seen)")
+    ap.add_argument("--no-hostile-text", action="store_true",
+                    help="leave out the report shapes today's extractor is quadratic on (long rows, paragraphs)")
+    ap.add_argument("--ops", default="", help="only these mutation ops (comma-separated, e.g. text)")
     args = ap.parse_args(argv)
     kinds = tuple(k for k in args.kinds.split(",") if k)
     unknown = set(kinds) - set(KINDS)
@@ -713,11 +718,15 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="jixiao-fuzz-seeds-") as tmp:
         folder = Path(tmp)
-        mutator = Mutator(make_seeds(folder / "seeds"), folder, seed=args.seed)
+        mutator = Mutator(make_seeds(folder / "seeds"), folder, seed=args.seed, hostile_text=not args.no_hostile_text)
+        if args.ops:
+            only = [op for op in args.ops.split(",") if op]
+            every = mutator.ops
+            mutator.ops = lambda kind: [op for op in every(kind) if op in only] or every(kind)
         for i, m in enumerate(mutator.mutants(args.n, kinds)):
             path = folder / f"m{i:05d}{m.suffix}"
             path.write_bytes(m.data)
-            o = run_cli(path, args.seconds, args.memory_mb)
+            o = run_cli(path, args.seconds, args.memory_mb, fork=not args.in_process)
             per_kind[m.kind] += 1
             peak = max(peak, o.peak_mb)
             slowest = sorted([*slowest, (o.seconds, f"{m.kind}/{m.op}")], reverse=True)[:5]
@@ -746,8 +755,11 @@ def main(argv: list[str] | None = None) -> int:
     total = sum(per_kind.values())
     refused = sum(c["refused"] for c in outcomes.values())
     catch_all = sum(c["catch-all"] for c in outcomes.values())
-    print(f"\n{total} mutants, seed {args.seed}, budget {args.seconds:g} s / {args.memory_mb} MB, "
-          f"{time.monotonic() - t_start:.0f} s wall; peak RSS of one run {peak:.0f} MB")
+    mode = "in process" if args.in_process else "forked CLI"
+    text = "" if not args.no_hostile_text else ", hostile report text left out"
+    print(f"\n{total} mutants ({mode}{text}{', ops ' + args.ops if args.ops else ''}), seed {args.seed}, "
+          f"budget {args.seconds:g} s / {args.memory_mb} MB, {time.monotonic() - t_start:.0f} s wall"
+          + (f"; peak RSS of one run {peak:.0f} MB" if not args.in_process else ""))
     print(f"{'kind':10} {'mutants':>8} {'read':>6} {'refused':>8} {'catch-all':>10} {'failed':>7} "
           f"{'(reader)':>9} {'(extract)':>10}")
     for k in kinds:
