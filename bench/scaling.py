@@ -99,10 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=60, help="budget of one run (wall clock)")
     ap.add_argument("--memory-mb", type=int, default=2048, help="memory budget of one run")
     args = ap.parse_args(argv)
-    from jixiao.workers import Limits, WorkerMemory, WorkerTimeout, run_limited
-
     import jixiao.extract  # noqa: F401 - imported once, so children do not pay for it
     import jixiao.ingest.text  # noqa: F401
+    from jixiao.workers import Limits, WorkerMemory, WorkerTimeout, run_limited
 
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     limits = Limits(args.seconds, args.memory_mb)
