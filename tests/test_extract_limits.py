@@ -126,3 +126,16 @@ def test_json_of_an_absurd_figure_in_a_report():
     text = HEAD + "全年预算数" + "9" * 4301 + "万元，执行数85.12万元。\n"
     out = run_limited(_extract_json, text.encode(), "huge.txt", limits=Limits(seconds=60, memory_mb=1024))
     assert json.loads(out)["doc"] == "huge"
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract-limits"
+
+
+@pytest.mark.parametrize("name", [pytest.param(p.name, marks=LEAD) for p in sorted(FIXTURES.glob("*.txt"))])
+def test_reproducers_from_the_fuzz_bench(name):
+    """Reports the fuzz and scaling benches traced to extractor internals (tests/fixtures/extract-limits,
+    README there): each reads in milliseconds; read + extract + JSON must finish within two seconds."""
+    data = (FIXTURES / name).read_bytes()
+    assert read_bytes(data, name).text  # the reader's part is not what fails
+    out = run_limited(_extract_json, data, name, limits=Limits(seconds=2, memory_mb=1024))
+    assert json.loads(out)["doc"] == Path(name).stem
