@@ -716,7 +716,13 @@ def main(argv: list[str] | None = None) -> int:
     slowest: list[tuple[float, str]] = []
     peak = 0.0
     t_start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="jixiao-fuzz-seeds-") as tmp:
+    import signal
+
+    def _stop(_sig, _frame):  # a SIGTERM (a deadline) ends the run with the summary of what ran
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    with contextlib.suppress(KeyboardInterrupt), tempfile.TemporaryDirectory(prefix="jixiao-fuzz-seeds-") as tmp:
         folder = Path(tmp)
         mutator = Mutator(make_seeds(folder / "seeds"), folder, seed=args.seed, hostile_text=not args.no_hostile_text)
         if args.ops:

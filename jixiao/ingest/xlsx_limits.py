@@ -20,8 +20,9 @@ from jixiao.ingest.safezip import ZIP_ERRORS, corrupt_member
 #: Cells in one workbook, all sheets together (JIXIAO_MAX_XLSX_CELLS). A real 自评表 has a few
 #: thousand; openpyxl needs about 20 µs and 1 KB for each, so this bound keeps a read within seconds.
 MAX_CELLS = int(float(os.environ.get("JIXIAO_MAX_XLSX_CELLS", "100000")))
-#: Positions covered by the merged ranges of one sheet (openpyxl makes an object for each).
-MAX_MERGED_CELLS = 100_000
+#: Positions covered by the merged ranges of one sheet: openpyxl makes an object for each and restyles
+#: the edge cells of each range (a styled one-row merge across a sheet took seconds for 16,000).
+MAX_MERGED_CELLS = 20_000
 #: Merged ranges in one sheet.
 MAX_MERGED_RANGES = 10_000
 #: Cell formats in the style table (Excel itself stops at 64,000).
