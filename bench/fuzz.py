@@ -688,6 +688,21 @@ def reason_of(outcome: Outcome, path: Path) -> str:
 # ---------------------------------------------------------------- the bench
 
 
+def recheck(folder: Path, seconds: float, memory_mb: int, fork: bool = True) -> int:
+    """Run kept failures again (after a fix, or on a quieter machine): each file's verdict now."""
+    preload()
+    still = 0
+    files = sorted(p for p in folder.iterdir() if p.suffix in set(SUFFIX.values()))
+    for path in files:
+        o = run_cli(path, seconds, memory_mb, fork=fork)
+        bad = judge(o, path, seconds, memory_mb)
+        still += bool(bad)
+        what = bad or ("read" if o.exit == 0 else "refused: " + reason_of(o, path)[:100])
+        print(f"{path.name:60} {o.seconds:6.1f} s  {what}", flush=True)
+    print(f"{still}/{len(files)} still fail")
+    return 1 if still else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-n", type=int, default=1000, help="mutants (the kinds taken in turn)")
@@ -702,7 +717,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-hostile-text", action="store_true",
                     help="leave out the report shapes today's extractor is quadratic on (long rows, paragraphs)")
     ap.add_argument("--ops", default="", help="only these mutation ops (comma-separated, e.g. text)")
+    ap.add_argument("--recheck", type=Path, help="instead: run the files kept in DIR (--keep) again and judge each")
     args = ap.parse_args(argv)
+    if args.recheck:
+        return recheck(args.recheck, args.seconds, args.memory_mb, fork=not args.in_process)
     kinds = tuple(k for k in args.kinds.split(",") if k)
     unknown = set(kinds) - set(KINDS)
     if unknown:

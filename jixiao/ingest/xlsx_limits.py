@@ -23,6 +23,8 @@ MAX_CELLS = int(float(os.environ.get("JIXIAO_MAX_XLSX_CELLS", "100000")))
 #: Positions covered by the merged ranges of one sheet: openpyxl makes an object for each and restyles
 #: the edge cells of each range (a styled one-row merge across a sheet took seconds for 16,000).
 MAX_MERGED_CELLS = 20_000
+#: Edge positions of the merged ranges of one sheet: openpyxl restyles each (~0.2 ms apiece).
+MAX_MERGED_EDGES = 5_000
 #: Merged ranges in one sheet.
 MAX_MERGED_RANGES = 10_000
 #: Cell formats in the style table (Excel itself stops at 64,000).
@@ -85,7 +87,7 @@ def _count_styles(zf: zipfile.ZipFile, name: str) -> int | None:
 def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: int | None, cells: int) -> int:
     """Check one part's cells and merges; returns the workbook's cell count so far."""
     part = info.filename
-    merged = ranges = 0
+    merged = edges = ranges = 0
     for _event, el in _iterparse(zf, info, name, _CELL | _MERGE | _ROW):
         if el.tag in _ROW:  # done with a row: drop it and the rows before it, so memory stays flat
             el.clear()
@@ -107,7 +109,12 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
             if ranges > MAX_MERGED_RANGES:
                 raise IngestError(name, f"合并区域过多（{part}），超过 {MAX_MERGED_RANGES:,} 个 "
                                         f"(merged ranges over the limit of {MAX_MERGED_RANGES:,})")
-            merged += _area(el.get("ref") or "")
+            rows, cols = _extent(el.get("ref") or "")
+            merged += rows * cols
+            edges += rows * cols if rows <= 2 or cols <= 2 else 2 * (rows + cols) - 4
+            if edges > MAX_MERGED_EDGES and merged <= MAX_MERGED_CELLS:
+                raise IngestError(name, f"合并单元格过多（{part} {one_line(el.get('ref') or '', 40)}），边缘格合计超过 "
+                                        f"{MAX_MERGED_EDGES:,} 个 (merged range edges over the limit of {MAX_MERGED_EDGES:,})")
             if merged > MAX_MERGED_CELLS:
                 raise IngestError(name, f"合并单元格过多（{part} {one_line(el.get('ref') or '', 40)}），合计超过 "
                                         f"{MAX_MERGED_CELLS:,} 格 (merged cells over the limit of {MAX_MERGED_CELLS:,})")
@@ -122,15 +129,15 @@ def _style_ok(s: str, styles: int) -> bool:
         return False
 
 
-def _area(ref: str) -> int:
-    """Positions a range such as ``A1:ZZ5000`` covers (clipped to the sheet's bounds)."""
+def _extent(ref: str) -> tuple[int, int]:
+    """Rows and columns a range such as ``A1:ZZ5000`` spans (clipped to the sheet's bounds)."""
     ends = _REF.findall(ref)
     if not ends:
-        return 0
+        return 0, 0
     (c0, r0), (c1, r1) = ends[0], ends[-1]
     rows = abs(min(int(r1), MAX_ROW) - min(int(r0), MAX_ROW)) + 1
     cols = abs(min(_col(c1), MAX_COL) - min(_col(c0), MAX_COL)) + 1
-    return rows * cols
+    return rows, cols
 
 
 def _col(letters: str) -> int:
