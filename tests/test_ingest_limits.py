@@ -254,6 +254,15 @@ def test_merged_range_bomb_is_refused_before_openpyxl(tmp_path, files, ref):
     assert "合并单元格过多" in err.value.reason and ref in err.value.reason
 
 
+@pytest.mark.parametrize(("pattern", "repl"), [(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFZ2000000"'),
+                                             (rb'<c r="A1"', b'<c r="A1048577"')], ids=["dimension", "cell"])
+def test_sheet_references_outside_excels_grid(tmp_path, files, pattern, repl):
+    data = _rezip(files[".xlsx"].read_bytes(), "xl/worksheets/sheet1.xml", lambda xml: re.sub(pattern, repl, xml, count=1))
+    p = tmp_path / "grid.xlsx"
+    p.write_bytes(data)
+    assert "超出 Excel 工作表范围" in _reason(p)
+
+
 def test_scattered_cells_do_not_make_a_giant_grid(tmp_path, monkeypatch):
     """Cells on a diagonal: few cells, but rows × columns would be a grid of 10^8 positions."""
     from openpyxl import Workbook

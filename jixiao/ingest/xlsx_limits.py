@@ -33,6 +33,7 @@ _NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl
 _CELL = {f"{{{ns}}}c" for ns in _NS}
 _MERGE = {f"{{{ns}}}mergeCell" for ns in _NS}
 _ROW = {f"{{{ns}}}row" for ns in _NS}
+_DIMENSION = {f"{{{ns}}}dimension" for ns in _NS}
 _XFS = {f"{{{ns}}}cellXfs" for ns in _NS}
 _XF = {f"{{{ns}}}xf" for ns in _NS}
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})")
@@ -88,7 +89,10 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
     """Check one part's cells and merges; returns the workbook's cell count so far."""
     part = info.filename
     merged = edges = ranges = 0
-    for _event, el in _iterparse(zf, info, name, _CELL | _MERGE | _ROW):
+    for _event, el in _iterparse(zf, info, name, _CELL | _MERGE | _ROW | _DIMENSION):
+        if el.tag in _DIMENSION:  # declared, never trusted for sizes; but it must name a place on a sheet
+            _in_grid(el.get("ref") or "", name, part, "工作表尺寸")
+            continue
         if el.tag in _ROW:  # done with a row: drop it and the rows before it, so memory stays flat
             el.clear()
             parent = el.getparent()
@@ -97,6 +101,8 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
             continue
         if el.tag in _CELL:
             cells += 1
+            if el.get("r"):
+                _in_grid(el.get("r"), name, part, "单元格位置")
             if cells > MAX_CELLS:
                 raise IngestError(name, f"工作簿单元格过多（至 {part}），超过 {MAX_CELLS:,} 个 "
                                         f"(workbook over the limit of {MAX_CELLS:,} cells, JIXIAO_MAX_XLSX_CELLS)")
@@ -120,6 +126,14 @@ def _check_sheet(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, styles: 
                                         f"{MAX_MERGED_CELLS:,} 格 (merged cells over the limit of {MAX_MERGED_CELLS:,})")
         el.clear()
     return cells
+
+
+def _in_grid(ref: str, name: str, part: str, what: str) -> None:
+    """A cell reference or range must lie within Excel's grid (1,048,576 rows × 16,384 columns)."""
+    for col, row in _REF.findall(ref):
+        if not (1 <= int(row) <= MAX_ROW and 1 <= _col(col) <= MAX_COL):
+            raise IngestError(name, f"{what} {one_line(ref, 40)} 超出 Excel 工作表范围（{part}）"
+                                    f"(sheet reference outside 1,048,576 rows × 16,384 columns)")
 
 
 def _style_ok(s: str, styles: int) -> bool:
