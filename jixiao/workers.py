@@ -93,13 +93,19 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict, memory_
     except MemoryError:
         payload = ("memory", None)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        # only the exception itself crosses: a chained library error (lxml's error log) or a traceback
+        # may not pickle, and libraries that pickle exceptions with their chain (tblib) would try
+        exc.__cause__ = exc.__context__ = None
+        exc.__traceback__ = None
         payload = ("raise", exc)
     try:
         conn.send(payload)
     except MemoryError:
         conn.send(("memory", None))
     except Exception as exc:  # an unpicklable result or exception
-        conn.send(("raise", WorkerCrashed(f"结果无法传回 ({type(exc).__name__})")))
+        what = payload[1] if payload[0] == "raise" else payload[1].__class__
+        conn.send(("raise", WorkerCrashed(f"结果无法传回 ({type(exc).__name__}: {str(exc)[:120]}; "
+                                          f"{type(what).__name__ if payload[0] == 'raise' else what.__name__})")))
     finally:
         conn.close()
 
