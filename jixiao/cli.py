@@ -60,8 +60,10 @@ def echo_json(data: Any) -> None:
 
 
 def error_line(path: str, reason: str) -> None:
-    """The one-line error every verb prints for an unreadable input: ``FILE: reason``."""
-    sys.stderr.write(f"{path}: {reason}\n")
+    """The one-line error every verb prints for an unreadable input: ``FILE: reason`` (flattened to one line)."""
+    from jixiao.ingest.base import one_line
+
+    sys.stderr.write(f"{path}: {one_line(reason)}\n")
 
 
 def _load_commands() -> None:

@@ -213,15 +213,31 @@ class Evaluation:
         return replace(self, **changes)
 
 
-def decimal_to_json(d: Decimal) -> int | float:
-    """Render a Decimal as a JSON number without binary-float surprises.
+#: Figures written as JSON numbers only while they stay exact and in every reader's range.
+_JSON_MAX_DIGITS = 17
+_JSON_MAX_ADJUSTED = 300
+
+
+def decimal_to_json(d: Decimal) -> int | float | str | None:
+    """Render a Decimal as a JSON value without binary-float surprises; never fails.
 
     JSON has only one number type; ``json.dumps`` writes ``float(d)`` with the
     shortest repr, which round-trips exactly for the ≤ 15 significant digits these
-    reports carry. Integral values are written as ints.
+    reports carry. Integral values are written as ints. A figure no JSON number can
+    hold exactly (more than 17 significant digits, beyond ±1e300, or a 4,301-digit
+    integer that Python will not even print) becomes its exact decimal string;
+    NaN and infinities, which JSON has no spelling for, become null.
     """
+    if not d.is_finite():
+        return None
+    if d.is_zero():
+        return 0
+    if not -_JSON_MAX_ADJUSTED <= d.adjusted() <= _JSON_MAX_ADJUSTED:
+        return str(d)
     if d == d.to_integral_value():
-        return int(d)
+        return int(d) if d.adjusted() < _JSON_MAX_DIGITS else str(d)
+    if len(d.normalize().as_tuple().digits) > _JSON_MAX_DIGITS:
+        return str(d)
     return float(d)
 
 

@@ -14,8 +14,12 @@ from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Dec
 
 __all__ = [
     "D",
+    "FigureError",
+    "MAX_DECIMALS",
+    "MAX_INTEGER_DIGITS",
     "Number",
     "NumberError",
+    "figure",
     "ROUNDING_MODES",
     "decimals_of",
     "half_unit",
@@ -33,6 +37,23 @@ __all__ = [
 
 class NumberError(ValueError):
     """A string that is not a number we can read."""
+
+
+class FigureError(NumberError, ArithmeticError):
+    """A figure beyond reason: too many digits or decimals, an exponent, NaN or Infinity.
+
+    Also an ``ArithmeticError``, so code that skips a figure ``Decimal`` cannot represent
+    (``except ArithmeticError``) skips these too.
+    """
+
+
+#: Digits before the point of the largest figure a report can mean: 10^16 元 is a thousand times
+#: a national budget. With MAX_DECIMALS the whole figure stays within Decimal's default 28 digits,
+#: so quantizing it at its own precision can never signal.
+MAX_INTEGER_DIGITS = 16
+#: Decimals of the finest figure a report writes (a rate such as 99.9999999%).
+MAX_DECIMALS = 10
+_FIGURE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?|[-+]?\.(\d+)")
 
 
 ROUNDING_MODES = {
@@ -84,10 +105,68 @@ def D(value: object) -> Decimal:
         if s.startswith("+"):
             s = s[1:]
         try:
-            return Decimal(s)
+            d = Decimal(s)
         except InvalidOperation as exc:
-            raise NumberError(f"not a number: {value!r}") from exc
+            raise NumberError(f"not a number: {value[:40]!r}") from exc
+        if not d.is_finite():
+            raise FigureError(f"不是有限数 {value[:20]!r} (NaN/Infinity is not a number)")
+        if "e" in s.lower():  # exponent notation: bounded like a figure, so no later quantize can signal
+            return _bounded(d, value[:40])
+        return d
     raise TypeError(f"cannot make a Decimal of {type(value).__name__}")
+
+
+def figure(value: str | int | Decimal, *, max_decimals: int | None = MAX_DECIMALS) -> Decimal:
+    """The guarded constructor for a figure read from a report: a ``Decimal`` or a :class:`FigureError`.
+
+    Takes a figure as written (sign, digits, thousands commas, a decimal part; full-width
+    digits are accepted) or an int/Decimal. Refuses NaN and Infinity, exponent notation,
+    more than :data:`MAX_INTEGER_DIGITS` digits before the point and more than
+    ``max_decimals`` after it (None: a computed value, such as a spreadsheet formula's result,
+    whose decimals are not written by anyone), each with a message saying which. The checks run
+    on the text before any ``Decimal`` exists, so no decimal signal can escape.
+    """
+    if isinstance(value, bool):
+        raise FigureError("不是数字：布尔值 (bool is not a figure)")
+    if isinstance(value, int):
+        value = Decimal(value)
+    if isinstance(value, Decimal):
+        return _bounded(value, value, max_decimals)
+    if not isinstance(value, str):
+        raise FigureError(f"不是数字：{type(value).__name__} (not a figure)")
+    s = normalize(value).strip().replace("−", "-").replace(" ", "")
+    m = _FIGURE.fullmatch(s)
+    if m is None:
+        low = s.lower().lstrip("+-")
+        if low in ("nan", "snan", "inf", "infinity"):
+            raise FigureError(f"不是有限数 {value[:20]!r} (NaN/Infinity is not a figure)")
+        if "e" in low and _FIGURE.fullmatch(low.split("e", 1)[0] or "x"):
+            raise FigureError(f"不接受指数写法 {value[:40]!r} (exponent notation refused)")
+        raise FigureError(f"不是数字 {value[:40]!r} (not a figure)")
+    decimals = len(m.group(1) or m.group(2) or "")
+    integer = len(s.split(".")[0].lstrip("+-").replace(",", "").lstrip("0"))
+    if integer > MAX_INTEGER_DIGITS:
+        raise FigureError(f"数字位数过多（整数部分 {integer} 位，上限 {MAX_INTEGER_DIGITS} 位）"
+                          f"(figure too large: {integer} digits)")
+    if max_decimals is not None and decimals > max_decimals:
+        raise FigureError(f"小数位数过多（{decimals} 位，上限 {max_decimals} 位）(figure too precise: {decimals} decimals)")
+    return Decimal(s.replace(",", "").removeprefix("+"))
+
+
+def _bounded(d: Decimal, shown: object, max_decimals: int | None = MAX_DECIMALS) -> Decimal:
+    """``d`` when it is a finite figure within the digit bounds, else :class:`FigureError`."""
+    if not d.is_finite():
+        raise FigureError(f"不是有限数 {str(shown)[:20]} (NaN/Infinity is not a figure)")
+    exponent = d.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if not d.is_zero() and d.adjusted() >= MAX_INTEGER_DIGITS:
+        raise FigureError(f"数字位数过多（整数部分 {d.adjusted() + 1} 位，上限 {MAX_INTEGER_DIGITS} 位）"
+                          f"(figure too large: {d.adjusted() + 1} digits)")
+    if max_decimals is not None and decimals > max_decimals:
+        raise FigureError(f"小数位数过多（{decimals} 位，上限 {max_decimals} 位）(figure too precise: {decimals} decimals)")
+    if max_decimals is None and decimals > 2 * MAX_DECIMALS + MAX_INTEGER_DIGITS:  # 1e-400: no value a form holds
+        raise FigureError(f"数值过小（{str(shown)[:20]}）(figure too small)")
+    return d
 
 
 def normalize(text: str) -> str:

@@ -7,12 +7,15 @@ web layer all call, so a report is processed the same way everywhere.
 from __future__ import annotations
 
 import hashlib
+import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jixiao.ingest import Document, IngestError, read
 from jixiao.model import Evaluation, Finding
+from jixiao.workers import Limits
 
 EVALUATION_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -63,6 +66,45 @@ def load(path: str | Path, **opts: Any) -> tuple[Evaluation, Document | None]:
 
     doc = read(p, **opts)
     return extract(doc), doc
+
+
+def read_limits() -> Limits:
+    """The budget of one bounded read: ``JIXIAO_READ_SECONDS`` (default 300) and ``JIXIAO_READ_MEMORY_MB``
+    (default 2048 MiB above the reading process's own size; 0 lifts the memory cap)."""
+    try:
+        seconds = float(os.environ.get("JIXIAO_READ_SECONDS") or 300)
+        memory = int(float(os.environ.get("JIXIAO_READ_MEMORY_MB") or 2048))
+    except ValueError:
+        seconds, memory = 300.0, 2048
+    return Limits(seconds=seconds if seconds > 0 else 300.0, memory_mb=memory if memory > 0 else None)
+
+
+def load_limited(path: str | Path, *, limits: Limits | None = None, **opts: Any) -> tuple[Evaluation, Document | None]:
+    """:func:`load` in a child process within a time and memory budget (:mod:`jixiao.workers`).
+
+    The readers check their limits before a library expands anything; this is the bound for what
+    no limit foresees (a parser stuck on a crafted file, an extractor pass that runs away). The
+    end of the budget becomes the one-line reason of an :class:`IngestError` naming the limit.
+    """
+    from jixiao.workers import WorkerError, WorkerMemory, WorkerTimeout, run_limited
+
+    limits = limits or read_limits()
+    try:
+        return run_limited(_load_quietly, str(path), opts, limits=limits)
+    except WorkerTimeout:
+        reason = f"读取超时，超过 {limits.seconds:g} 秒上限 (reading time limit, JIXIAO_READ_SECONDS)"
+    except WorkerMemory:
+        reason = f"读取超出内存上限 {limits.memory_mb} MB (reading memory limit, JIXIAO_READ_MEMORY_MB)"
+    except WorkerError as exc:
+        reason = f"读取进程异常退出：{exc} (reader process crashed)"
+    raise IngestError(path, reason)
+
+
+def _load_quietly(path: str, opts: dict[str, Any]) -> tuple[Evaluation, Document | None]:
+    """:func:`load` with library warnings captured (the CLI prints only its own one-line errors)."""
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        return load(path, **opts)
 
 
 def analyse(path: str | Path, framework: str | None = None, *, data: bytes | None = None,

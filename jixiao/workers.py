@@ -99,15 +99,20 @@ def _answer(conn: Any, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str
     except MemoryError:
         payload = ("memory", None)
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        # only the exception itself crosses: a chained library error (lxml's error log) or a traceback
+        # may not pickle, and libraries that pickle exceptions with their chain (tblib) would try
+        exc.__cause__ = exc.__context__ = None
+        exc.__traceback__ = None
         payload = ("raise", exc)
     try:
         conn.send(payload)
     except MemoryError:
         payload = ("memory", None)
         conn.send(payload)
-    except Exception as exc:  # an unpicklable result or exception
+    except Exception as exc:  # an unpicklable result or exception: name it
+        what = type(payload[1]).__name__
         payload = ("raise", None)
-        conn.send(("raise", WorkerCrashed(f"结果无法传回 ({type(exc).__name__})")))
+        conn.send(("raise", WorkerCrashed(f"结果无法传回 ({type(exc).__name__}: {str(exc)[:120]}; {what})")))
     return payload[0]
 
 
@@ -141,7 +146,9 @@ class _Call:
         ctx = multiprocessing.get_context(context)
         self.limits = limits
         self._recv, send = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, limits.memory_mb), daemon=True)
+        # not daemonic, so a bounded call may make one of its own (the CLI's bounded read inside a bench's
+        # bounded run): the child is killed when it overruns, and dies with its parent otherwise
+        self.proc = ctx.Process(target=_child, args=(send, fn, args, kwargs, limits.memory_mb), daemon=False)
         self.proc.start()
         send.close()
 

@@ -210,3 +210,33 @@ def test_job_queue_caps_one_tenants_slots_when_asked():
         assert started == ["a1", "b1", "a2"]
     finally:
         pool.close()
+
+
+def _nested(a, b):
+    return run_limited(_add, a, b, limits=Limits(seconds=30, memory_mb=None))
+
+
+def test_a_bounded_call_may_make_a_bounded_call():
+    """The CLI's bounded read runs inside a bench's or a batch worker's bounded run."""
+    assert run_limited(_nested, 2, 3) == 5
+
+
+def _chained():
+    try:
+        raise RuntimeError("lxml") from ValueError("unpicklable context")
+    except RuntimeError as exc:
+        exc.__cause__.lock = __import__("threading").Lock()  # what lxml's error log is to pickle
+        raise KeyError("坏文件") from exc
+
+
+def test_an_exception_crosses_without_its_chain(monkeypatch):
+    """Only the exception comes back: its cause and context stay in the child (they may not pickle)."""
+    import copyreg
+
+    def with_chain(e):  # what tblib's pickling support does: pickle the chain too
+        return (type(e), e.args, {"__cause__": e.__cause__, "__context__": e.__context__})
+
+    monkeypatch.setitem(copyreg.dispatch_table, KeyError, with_chain)
+    with pytest.raises(KeyError, match="坏文件") as err:
+        run_limited(_chained)
+    assert err.value.__cause__ is None

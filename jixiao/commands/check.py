@@ -23,11 +23,11 @@ def _process(path: Path, framework: str | None, select, ignore):
     from jixiao.audit import check
     from jixiao.audit.render import FileReport
     from jixiao.ingest import IngestError
-    from jixiao.pipeline import load
+    from jixiao.pipeline import load_limited
 
     name = str(path)
     try:
-        ev, doc = load(path)
+        ev, doc = load_limited(path)
     except IngestError as exc:
         return FileReport(name, error=exc.reason)
     except (ValueError, OSError) as exc:

@@ -33,14 +33,14 @@ def extract_cmd(
 ) -> None:
     """提取报告中的数字与事实，每项附出处 (extract figures with evidence)."""
     from jixiao.extract import evaluation_to_json
-    from jixiao.pipeline import load
+    from jixiao.pipeline import load_limited
 
     results = []
     data: list[dict] = []
     failed = False
     for path in files:
         try:
-            ev, _doc = load(path, ocr=ocr.value)
+            ev, _doc = load_limited(path, ocr=ocr.value)
         except IngestError as exc:
             error_line(str(path), exc.reason)
             data.append({"file": str(path), "error": exc.reason})

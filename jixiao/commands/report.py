@@ -46,7 +46,7 @@ def report_command(
 ) -> None:
     """生成标准自评表（项目支出/部门整体）及自评报告草稿：xlsx、docx、html 或 pdf。"""
     from jixiao.ingest import IngestError
-    from jixiao.pipeline import load
+    from jixiao.pipeline import load_limited
     from jixiao.render import render
     from jixiao.render.grid import LayoutError
     from jixiao.render.pdf import PdfError
@@ -60,7 +60,7 @@ def report_command(
     status = Exit.OK
     for path in files:
         try:
-            ev, doc = load(path)
+            ev, doc = load_limited(path)
         except IngestError as exc:
             reason = exc.reason
         except (ValueError, OSError) as exc:

@@ -25,14 +25,14 @@ def score(
 ) -> None:
     """按评分框架重算得分：每项给出规则、输入、算式与扣分原因。"""
     from jixiao.ingest import IngestError
-    from jixiao.pipeline import load
+    from jixiao.pipeline import load_limited
     from jixiao.scoring import FrameworkError, score_evaluation
 
     out: list[dict] = []
     status = Exit.OK
     for file in files:
         try:
-            ev, _ = load(file)
+            ev, _ = load_limited(file)
         except IngestError as exc:
             reason = exc.reason
         except ImportError:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from pathlib import Path
 
-from jixiao.ingest.base import Cell, Document, IngestError, Table, TextBuilder
+from jixiao.ingest.base import Cell, Document, IngestError, LimitError, Table, TextBuilder, one_line
 
-__all__ = ["Cell", "Document", "IngestError", "Table", "TextBuilder", "read", "read_bytes", "READERS",
+__all__ = ["Cell", "Document", "IngestError", "LimitError", "Table", "TextBuilder", "read", "read_bytes", "READERS",
            "SUPPORTED_SUFFIXES", "MAX_FILE_BYTES"]
 
 #: Files larger than this are refused before reading (override with JIXIAO_MAX_FILE_MB).
@@ -76,7 +77,11 @@ def read_bytes(data: bytes, name: str, **opts) -> Document:
         raise IngestError(name, "空文件 (empty file)")
     module = importlib.import_module(f"jixiao.ingest.{module_name}")
     try:
-        doc = module.read_bytes(data, name, **opts)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            doc = module.read_bytes(data, name, **opts)
+    except LimitError as exc:
+        raise IngestError(exc.path or name, exc.reason) from None
     except IngestError:
         raise
     except MemoryError:
@@ -87,4 +92,6 @@ def read_bytes(data: bytes, name: str, **opts) -> Document:
         raise IngestError(name, f"文件损坏或格式不符 ({type(exc).__name__}: {str(exc)[:160]})") from None
     if not doc.text.strip():
         raise IngestError(name, "没有可读的文字 (no text)")
+    if caught:  # libraries' warnings (openpyxl on odd styles, …) are kept with the document, never printed
+        doc.meta.setdefault("warnings", [one_line(str(w.message), 200) for w in caught[:20]])
     return doc

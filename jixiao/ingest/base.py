@@ -11,18 +11,53 @@ cells resolved and every cell's character span for evidence.
 from __future__ import annotations
 
 import bisect
+import os
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+#: Characters of text one document may hold (JIXIAO_MAX_TEXT_CHARS): a 自评报告 has tens of thousands;
+#: every later pass costs memory in proportion, so a file that unpacks to more is refused while reading.
+MAX_TEXT_CHARS = int(float(os.environ.get("JIXIAO_MAX_TEXT_CHARS", "10000000")))
+#: Grid positions (rows × columns) of one table, checked before the grid is built.
+MAX_TABLE_POSITIONS = 2_000_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Longest reason kept: a library may quote a whole XML line or a 4,000-digit number.
+MAX_REASON_CHARS = 1000
+
+
+def one_line(text: str, limit: int = MAX_REASON_CHARS) -> str:
+    """``text`` on one line (any run of whitespace, line breaks included, becomes one space), cut to ``limit``."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
 
 class IngestError(Exception):
-    """A file that cannot be read. ``str()`` is the one-line ``FILE: reason`` message."""
+    """A file that cannot be read. ``str()`` is the one-line ``FILE: reason`` message.
+
+    The reason is flattened to one line here, so a library message quoted in it can never
+    break the ``FILE: reason`` contract. Picklable, so it crosses a worker process intact.
+    """
 
     def __init__(self, path: str | Path, reason: str):
         self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+        self.reason = one_line(reason)
+        super().__init__(f"{self.path}: {self.reason}")
+
+    def __reduce__(self):
+        # subclasses keep their extra attributes (line, key, errors) through the instance dict
+        return (type(self), (self.path, self.reason), self.__dict__)
+
+
+class LimitError(IngestError):
+    """A limit passed while building a document, before the file's name is known; ``read`` adds it."""
+
+    def __init__(self, reason: str, path: str | Path = ""):
+        super().__init__(path, reason)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +159,9 @@ class TextBuilder:
         start = self._len
         self._parts.append(s)
         self._len += len(s)
+        if self._len > MAX_TEXT_CHARS:
+            raise LimitError(f"文字过多，超过 {MAX_TEXT_CHARS:,} 字符上限 (text over the limit of {MAX_TEXT_CHARS:,} "
+                             f"characters, JIXIAO_MAX_TEXT_CHARS)")
         return start
 
     def new_page(self) -> None:
@@ -148,6 +186,9 @@ class TextBuilder:
         merges = merges or {}
         nrows = len(grid)
         ncols = max((len(r) for r in grid), default=0)
+        if nrows * ncols > MAX_TABLE_POSITIONS:
+            raise LimitError(f"表格过大（{nrows:,} 行 × {ncols:,} 列，上限 {MAX_TABLE_POSITIONS:,} 格）"
+                             f"(table over the limit of {MAX_TABLE_POSITIONS:,} cells)")
         filled: list[list[str]] = [[""] * ncols for _ in range(nrows)]
         cells: list[Cell] = []
         tstart = self._len
@@ -188,12 +229,17 @@ class TextBuilder:
         return tuple(row_starts)
 
     def build(self, name: str, fmt: str, meta: dict | None = None, **kw) -> Document:
-        return Document(name=name, text="".join(self._parts), format=fmt, tables=tuple(self.tables),
+        text = "".join(self._parts)
+        if _SURROGATE.search(text):  # a lone surrogate cannot be printed or written as UTF-8: one for one
+            text = _SURROGATE.sub("\ufffd", text)
+        return Document(name=name, text=text, format=fmt, tables=tuple(self.tables),
                         page_starts=tuple(self.page_starts), meta=meta or {}, **kw)
 
 
 def _clean_cell(v: str) -> str:
     """Cell text on one line: inner line breaks joined (a PDF/Word cell often wraps)."""
     v = v.replace("\r", "\n").replace("\t", " ")
+    if _SURROGATE.search(v):
+        v = _SURROGATE.sub("\ufffd", v)
     lines = [ln.strip() for ln in v.split("\n")]
     return "".join(ln for ln in lines if ln)

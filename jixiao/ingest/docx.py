@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import io
 
-from jixiao.ingest.base import Document, IngestError, TextBuilder
-from jixiao.ingest.safezip import open_checked
+from jixiao.ingest.base import Document, IngestError, LimitError, TextBuilder
+from jixiao.ingest.safezip import ZIP_ERRORS, diagnose, open_checked
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _P = f"{{{_W}}}p"
@@ -37,6 +37,8 @@ _GRID_BEFORE = f"{{{_W}}}gridBefore"
 _VAL = f"{{{_W}}}val"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _TEXT_TAGS = {_T, _TAB, _BR, _CR, _NOBREAK_HYPHEN}
+#: Grid positions of one Word table (Word itself stops at 63 columns; a 自评表 has a few hundred cells).
+MAX_TABLE_CELLS = 200_000
 
 
 def read_bytes(data: bytes, name: str, **_opts) -> Document:
@@ -46,14 +48,28 @@ def read_bytes(data: bytes, name: str, **_opts) -> Document:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        body = docx.Document(io.BytesIO(data)).element.body
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+        root = docx.Document(io.BytesIO(data)).element
+    except PackageNotFoundError as exc:
         raise IngestError(name, f"不是有效的 Word 文件 (not a valid .docx: {exc})") from None
+    except ValueError as exc:
+        if "content type" in str(exc):  # python-docx: the main part is not a Word body
+            raise IngestError(name, f"不是有效的 Word 文件（主部件类型不符）(not a valid .docx: {exc})") from None
+        raise diagnose(data, name, "Word", exc) from None
+    except (*ZIP_ERRORS, SyntaxError, TypeError, AttributeError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
+        raise diagnose(data, name, "Word", exc) from None
+    body = root.find(f"{{{_W}}}body") if root.tag == f"{{{_W}}}document" else None
+    if body is None:
+        raise IngestError(name, f"不是有效的 Word 文件：word/document.xml 没有正文 w:body（根元素 {_local(root.tag)}）"
+                                f"(not a valid .docx: no w:body)")
     for fallback in list(body.iter(_MC_FALLBACK)):  # the same drawing again, for old readers
         fallback.getparent().remove(fallback)
     b = TextBuilder()
     _walk(body, b)
     return b.build(name, "docx")
+
+
+def _local(tag) -> str:
+    return str(tag).rsplit("}", 1)[-1][:40] if isinstance(tag, str) else "?"
 
 
 def _walk(container, b: TextBuilder) -> None:
@@ -105,7 +121,10 @@ def table_grid(tbl) -> tuple[list[list[str | None]], dict[tuple[int, int], tuple
     merges: dict[tuple[int, int], tuple[int, int]] = {}
     # column → (origin row, origin col) of the vertical merge running down that column
     open_vmerge: dict[int, tuple[int, int]] = {}
+    positions = 0
     for r, tr in enumerate(_rows(tbl)):
+        if positions > MAX_TABLE_CELLS:  # gridSpan bombs: a few KB of XML naming millions of positions
+            raise LimitError(f"表格过大，超过 {MAX_TABLE_CELLS:,} 格 (table over the limit of {MAX_TABLE_CELLS:,} cells)")
         row: list[str | None] = []
         col = _int_val(tr.find(f"{_TRPR}/{_GRID_BEFORE}"), 0)
         row.extend([""] * col)
@@ -132,7 +151,12 @@ def table_grid(tbl) -> tuple[list[list[str | None]], dict[tuple[int, int], tuple
                     if span > 1:
                         merges[(r, col)] = (1, span)
             col += span
+            if positions + col > MAX_TABLE_CELLS:
+                break
         grid.append(row)
+        positions += len(row)
+    if positions > MAX_TABLE_CELLS:
+        raise LimitError(f"表格过大，超过 {MAX_TABLE_CELLS:,} 格 (table over the limit of {MAX_TABLE_CELLS:,} cells)")
     return grid, merges
 
 

@@ -17,7 +17,9 @@ whose pages carry no text at all is a scan: :func:`_ocr_fallback` hands it to OC
 from __future__ import annotations
 
 import bisect
+import collections
 import io
+import os
 import re
 from types import SimpleNamespace
 from typing import NamedTuple
@@ -40,6 +42,11 @@ _CLOSERS = set("。！？；：!?;:")
 _LIST_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十\d]+[章节部分])")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NO_TEXT_LAYER = "没有文字层（扫描件），未安装 OCR (no text layer (scanned PDF); OCR is not supported)"
+#: Pages one PDF may have (JIXIAO_MAX_PDF_PAGES), checked before any page is loaded.
+MAX_PAGES = int(float(os.environ.get("JIXIAO_MAX_PDF_PAGES", "1000")))
+#: A /Kids array of the page tree, and the object references in it.
+_KIDS = re.compile(rb"/Kids\s*\[([^\]]{0,4000000})\]")
+_REF = re.compile(rb"(\d{1,10})\s+(\d{1,5})\s+R")
 
 
 def read_bytes(data: bytes, name: str, **opts) -> Document:
@@ -48,6 +55,7 @@ def read_bytes(data: bytes, name: str, **opts) -> Document:
 
     if b"%PDF" not in data[:1024]:
         raise IngestError(name, "不是有效的 PDF 文件 (not a PDF file)")
+    _check_page_tree(data, name)
     try:
         pdf = pdfium.PdfDocument(data, password=opts.get("password"))
     except pdfium.PdfiumError as exc:
@@ -56,12 +64,33 @@ def read_bytes(data: bytes, name: str, **opts) -> Document:
             raise IngestError(name, "PDF 已加密，需要密码 (encrypted PDF: password required)") from None
         raise IngestError(name, f"PDF 文件已损坏或不完整 (corrupt or truncated PDF: {msg})") from None
     try:
+        if len(pdf) > MAX_PAGES:
+            raise IngestError(name, f"PDF 页数过多（{len(pdf):,} 页，上限 {MAX_PAGES:,} 页）"
+                                    f"(PDF over the limit of {MAX_PAGES:,} pages, JIXIAO_MAX_PDF_PAGES)")
         return _read(pdf, data, name, opts)
     finally:
         pdf.close()
 
 
+def _check_page_tree(data: bytes, name: str) -> None:
+    """Refuse a page tree that names one page more than once in a /Kids array (a page has one parent).
+
+    PDFium would load such a page once per mention: a 124 KB file naming one page 20,000 times
+    reads for minutes. Page trees inside compressed object streams are not visible here; the
+    page limit bounds those.
+    """
+    for m in _KIDS.finditer(data):
+        refs = collections.Counter(_REF.findall(m.group(1)))
+        if refs:
+            (num, _gen), times = refs.most_common(1)[0]
+            if times > 1:
+                raise IngestError(name, f"PDF 页面树重复引用同一页面（对象 {int(num)}，{times:,} 次）"
+                                        f"(PDF page tree names one page more than once)")
+
+
 def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
+    import pypdfium2 as pdfium
+
     n = len(pdf)
     if n == 0:
         raise IngestError(name, "PDF 没有页面 (PDF has no pages)")
@@ -74,7 +103,10 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
     metrics = None  # the last page's margins, for pages with too few lines to measure
     try:
         for i in range(n):
-            page = pdf[i]
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError as exc:
+                raise _damaged(name, i + 1, exc) from None
             try:
                 textpage = page.get_textpage()
                 try:
@@ -104,6 +136,8 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
                     carry = _emit(b, blocks, carry, i + 1)
                 finally:
                     textpage.close()
+            except pdfium.PdfiumError as exc:
+                raise _damaged(name, i + 1, exc) from None
             finally:
                 page.close()
     finally:
@@ -120,6 +154,10 @@ def _read(pdf, data: bytes, name: str, opts: dict) -> Document:
     if empty_pages:
         meta["pages_without_text"] = empty_pages
     return b.build(name, "pdf", meta=meta)
+
+
+def _damaged(name: str, page_no: int, exc: Exception) -> IngestError:
+    return IngestError(name, f"PDF 第 {page_no} 页已损坏 (damaged PDF page {page_no}: {exc})")
 
 
 def _clean(text: str) -> str:

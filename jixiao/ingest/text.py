@@ -16,13 +16,16 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        _even_utf16(data[2:], name)
+        return data.decode("utf-16", errors="replace"), "utf-16"
     if b"\x00" in data[:4096]:
         # UTF-16 without BOM has a NUL in every other byte of ASCII; anything else with NULs is binary
         sample = data[:4096]
         if sample[1::2].count(0) > len(sample) // 4:
+            _even_utf16(data, name)
             return data.decode("utf-16-le", errors="replace"), "utf-16-le"
         if sample[0::2].count(0) > len(sample) // 4:
+            _even_utf16(data, name)
             return data.decode("utf-16-be", errors="replace"), "utf-16-be"
         raise IngestError(name, "不是文本文件（含二进制数据）(binary data, not text)")
     try:
@@ -45,6 +48,13 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         return data.decode(enc), enc
     except (UnicodeDecodeError, LookupError):
         return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _even_utf16(payload: bytes, name: str) -> None:
+    """UTF-16 comes in byte pairs: an odd count means a cut or mis-encoded file (said so, not guessed at)."""
+    if len(payload) % 2:
+        raise IngestError(name, f"UTF-16 文本字节数为奇数（{len(payload)} 字节），文件不完整或编码有误 "
+                                f"(odd-length UTF-16: truncated or mis-encoded)")
 
 
 def _cjk_share(text: str) -> float:

@@ -17,23 +17,40 @@ import io
 import re
 from decimal import Decimal, InvalidOperation
 
-from jixiao.ingest.base import Document, IngestError, TextBuilder
-from jixiao.ingest.safezip import open_checked
+from jixiao.ingest.base import MAX_TABLE_POSITIONS, Document, IngestError, LimitError, TextBuilder
+from jixiao.ingest.safezip import diagnose, open_checked
+from jixiao.ingest.xlsx_limits import MAX_CELLS, check_workbook
 
-#: Cells per sheet beyond which a sheet is refused (a real 自评表 has a few thousand).
-MAX_CELLS = 2_000_000
+__all__ = ["MAX_CELLS", "read_bytes", "load", "cell_text", "format_number", "number_format"]
+
 _DECIMALS = re.compile(r"0\.(0+)")
+
+
+def load(data: bytes, name: str, **kwargs):
+    """openpyxl's workbook for ``data`` once the package and its sheets passed every limit.
+
+    openpyxl's own complaints (a missing part, a broken XML part, an odd value) become one-line
+    reasons through :func:`jixiao.ingest.safezip.diagnose`.
+    """
+    zf = open_checked(data, name, "Excel")
+    try:
+        check_workbook(zf, name)
+    finally:
+        zf.close()
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return load_workbook(io.BytesIO(data), **kwargs)
+    except InvalidFileException as exc:
+        raise IngestError(name, f"不是有效的 Excel 文件 (not a valid .xlsx: {exc})") from None
+    except Exception as exc:  # openpyxl raises KeyError, TypeError, ValueError … on a damaged package
+        raise diagnose(data, name, "Excel", exc) from None
 
 
 def read_bytes(data: bytes, name: str, **_opts) -> Document:
     """Read an .xlsx; only :class:`IngestError` escapes."""
-    open_checked(data, name, "Excel").close()
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except Exception as exc:  # openpyxl raises KeyError, InvalidFileException … on a wrong package
-        raise IngestError(name, f"不是有效的 Excel 文件 (not a valid .xlsx: {type(exc).__name__})") from None
+    wb = load(data, name, read_only=False, data_only=True)
     b = TextBuilder()
     try:
         for ws in wb.worksheets:
@@ -54,9 +71,13 @@ def _sheet(ws, b: TextBuilder, name: str) -> None:
         if v:
             values[(r, c)] = v
         if len(values) > MAX_CELLS:
-            raise IngestError(name, f"工作表 {ws.title} 单元格过多 (sheet too large)")
+            raise IngestError(name, f"工作表 {ws.title} 单元格过多，超过 {MAX_CELLS:,} 个 (sheet too large)")
     if not values:
         return
+    rows_used, cols_used = len({r for r, _ in values}), len({c for _, c in values})
+    if rows_used * cols_used > MAX_TABLE_POSITIONS:  # scattered cells would make a grid far larger than the sheet
+        raise LimitError(f"工作表 {ws.title} 的表格过大（{rows_used:,} 行 × {cols_used:,} 列，上限 "
+                         f"{MAX_TABLE_POSITIONS:,} 格）(table over the limit of {MAX_TABLE_POSITIONS:,} cells)")
     rmax = max(r for r, _ in values)
     cmax = max(c for _, c in values)
     merges: dict[tuple[int, int], tuple[int, int]] = {}
@@ -114,15 +135,12 @@ def _flush(rows: list[int], values, merges, covered, col_index, used_cols, b: Te
         cs = sum(1 for c in range(c0, c1 + 1) if c in col_index)
         spans[(row_index[r0], col_index[c0])] = (rs, cs)
     # a merge reaching into a row outside this block leaves that row's positions uncovered
+    inside = {(r, c) for (r0, c0), (rs, cs) in spans.items() for r in range(r0, r0 + rs) for c in range(c0, c0 + cs)}
     for r_i, row in enumerate(grid):
         for c_i, v in enumerate(row):
-            if v is None and not _is_covered(spans, r_i, c_i):
+            if v is None and (r_i, c_i) not in inside:
                 row[c_i] = ""
     b.table(grid, name=title, merges=spans)
-
-
-def _is_covered(spans: dict, r: int, c: int) -> bool:
-    return any(r0 <= r < r0 + rs and c0 <= c < c0 + cs for (r0, c0), (rs, cs) in spans.items())
 
 
 def cell_text(cell) -> str:
@@ -135,7 +153,7 @@ def cell_text(cell) -> str:
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, int | float | Decimal):
-        return format_number(v, cell.number_format or "General")
+        return format_number(v, number_format(cell))
     if isinstance(v, _dt.datetime):
         return v.date().isoformat() if v.time() == _dt.time() else v.isoformat(sep=" ")
     if isinstance(v, _dt.date | _dt.time):
@@ -143,8 +161,23 @@ def cell_text(cell) -> str:
     return str(v).strip()
 
 
+def number_format(cell) -> str:
+    """A cell's number format, "General" when its style points past the workbook's tables."""
+    try:
+        return str(cell.number_format or "General")
+    except (IndexError, KeyError, TypeError, AttributeError):
+        return "General"
+
+
 def format_number(v: int | float | Decimal, number_format: str) -> str:
     """Render a numeric cell by its number format's decimals (and %), never via float formatting."""
+    try:
+        return _format_number(v, number_format)
+    except ArithmeticError:  # a figure no format can quantize (1e308 as "0.00"): shown as stored
+        return str(v)
+
+
+def _format_number(v: int | float | Decimal, number_format: str) -> str:
     try:
         # 15 significant digits is what Excel shows: it drops float noise such as 0.30000000000000004
         if isinstance(v, float):

@@ -8,15 +8,19 @@ repr, so 130.76 stays 130.76.
 
 from __future__ import annotations
 
+import io
 import re
+import warnings
 import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jixiao.ingest import IngestError
+from jixiao.ingest import MAX_FILE_BYTES, IngestError
+from jixiao.ingest.safezip import ZIP_ERRORS, read_member
+from jixiao.ingest.xlsx import load as xlsx_load
 from jixiao.model import Budget, Evaluation, Evidence, Funding, Indicator, Project, ScoreSummary, Staffing
-from jixiao.numbers import NumberError, parse_number
+from jixiao.numbers import FigureError, NumberError, figure, parse_number
 from jixiao.render.template import (
     BASIC_SHEET,
     COLUMNS,
@@ -44,45 +48,72 @@ class TemplateError(IngestError):
             reason += f"（另有 {len(errors) - 1} 处错误）"
         super().__init__(path, reason)
 
+    def __reduce__(self):
+        return (type(self), (self.path, self.errors))
+
 
 def is_template(path: str | Path) -> bool:
-    """True for a workbook written by ``jixiao template`` (it carries the hidden ``_jixiao`` sheet)."""
+    """True for a workbook written by ``jixiao template`` (it carries the hidden ``_jixiao`` sheet).
+
+    Only a bounded read of ``xl/workbook.xml`` decides the first question; openpyxl sees the file
+    only after it passed every limit the xlsx reader checks. A damaged or oversized workbook is
+    not our template: the xlsx reader then says what is wrong with it.
+    """
     try:
-        with zipfile.ZipFile(path) as z:
-            wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
+        data = _read_file(path)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            wb = read_member(z, "xl/workbook.xml", str(path)).decode("utf-8", "replace")
+    except (IngestError, *ZIP_ERRORS):
         return False
-    return f'name="{MARK_SHEET}"' in wb and _marked(path)
+    return f'name="{MARK_SHEET}"' in wb and _marked(data, str(path))
 
 
-def _marked(path: str | Path) -> bool:
+def _read_file(path: str | Path) -> bytes:
+    p = Path(path)
+    if p.stat().st_size > MAX_FILE_BYTES:
+        raise IngestError(p, "文件过大 (file too large)")
+    return p.read_bytes()
+
+
+def _marked(data: bytes, name: str) -> bool:
     try:
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            ws = wb[MARK_SHEET]
-            return next(ws.iter_rows(min_row=1, max_row=1, max_col=1, values_only=True))[0] == MARK
-        finally:
-            wb.close()
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            wb = xlsx_load(data, name, read_only=True, data_only=True)
+            try:
+                ws = wb[MARK_SHEET]
+                return next(ws.iter_rows(min_row=1, max_row=1, max_col=1, values_only=True))[0] == MARK
+            finally:
+                wb.close()
     except Exception:  # a broken file is simply not our template
         return False
 
 
+def _number_format(cell: Any) -> str:
+    try:
+        return str(cell.number_format or "")
+    except (IndexError, KeyError, TypeError, AttributeError):  # a style index past the workbook's tables
+        return ""
+
+
 def _to_decimal(value: Any) -> Decimal:
+    """A cell's number as a bounded Decimal (:func:`jixiao.numbers.figure`): FigureError past reason."""
     if isinstance(value, bool):
         raise NumberError("bool")
     if isinstance(value, int):
-        return Decimal(value)
+        return figure(value)
     if isinstance(value, float):
-        return Decimal(repr(value))  # the shortest repr: what the cell shows, no binary noise
+        if value != value or value in (float("inf"), float("-inf")):
+            raise FigureError(f"不是有限数 {value} (NaN/Infinity is not a figure)")
+        # the shortest repr: what the cell shows, no binary noise; a formula's result may carry many decimals
+        return figure(Decimal(repr(value)), max_decimals=None)
     if isinstance(value, Decimal):
-        return value
+        return figure(value, max_decimals=None)
     s = str(value).strip().replace(",", "").replace("，", "")
     n = parse_number(s)
     if n.approximate or not _NUMERIC_RE.match(s) or n.unit not in ("", "%", "万元", "分"):
         raise NumberError(s)
-    return n.value
+    return figure(n.value)
 
 
 class _Reader:
@@ -115,10 +146,13 @@ class _Reader:
             return None
         try:
             d = _to_decimal(v)
-        except (NumberError, ValueError, ArithmeticError):
-            self.err(sheet, cell.coordinate, f'{label} "{v}" 不是数字')
+        except FigureError as exc:
+            self.err(sheet, cell.coordinate, f'{label} "{str(v)[:40]}" 超出合理范围：{exc}')
             return None
-        if isinstance(v, (int, float)) and "%" in (cell.number_format or ""):
+        except (NumberError, ValueError, ArithmeticError):
+            self.err(sheet, cell.coordinate, f'{label} "{str(v)[:40]}" 不是数字')
+            return None
+        if isinstance(v, (int, float)) and "%" in _number_format(cell):
             d = d * 100  # typed as 99.76% in Excel: stored 0.9976
         return d
 
@@ -127,13 +161,27 @@ class _Reader:
         if v is None:
             return None
         if isinstance(v, float | int | Decimal) and not isinstance(v, bool):
-            d = _to_decimal(v)
-            if "%" in (cell.number_format or ""):
+            try:
+                d = _to_decimal(v)
+            except (NumberError, ArithmeticError) as exc:
+                self.err(sheet, cell.coordinate, f'{label} "{str(v)[:40]}" 超出合理范围：{exc}')
+                return None
+            if "%" in _number_format(cell):
                 return f"{_plain(d * 100)}%"
             return _plain(d)
         if hasattr(v, "strftime"):
             return v.strftime("%Y年%m月%d日")
         return str(v)
+
+
+def _rows(ws: Any, min_row: int, ncols: int):
+    """Rows from ``min_row`` holding any cell in the first ``ncols`` columns, as tuples of cells.
+
+    Walks the cells that exist, so a lone value on row 1,048,576 costs one row, not a million.
+    """
+    rows = sorted({r for (r, c) in ws._cells if r >= min_row and c <= ncols})
+    for r in rows:
+        yield tuple(ws.cell(row=r, column=c) for c in range(1, ncols + 1))
 
 
 def _plain(d: Decimal) -> str:
@@ -156,13 +204,18 @@ def _merged_value_cells(ws: Any, allowed_cols: set[int], first_row: int) -> list
 
 def read_template(path: str | Path) -> Evaluation:
     """A filled template → Evaluation; raises TemplateError (sheet!cell reasons) on bad input."""
-    from openpyxl import load_workbook
-
     p = Path(path)
     try:
-        wb = load_workbook(p, data_only=True)
-    except Exception as exc:
-        raise IngestError(p, f"无法打开工作簿 ({type(exc).__name__}: {str(exc)[:120]})") from None
+        data = _read_file(p)
+    except OSError as exc:
+        raise IngestError(p, f"无法读取 ({exc.strerror or exc})") from None
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        wb = xlsx_load(data, str(p), data_only=True)
+        return _read_workbook(p, wb)
+
+
+def _read_workbook(p: Path, wb: Any) -> Evaluation:
     r = _Reader(p)
     for name in (BASIC_SHEET, IND_SHEET):
         if name not in wb.sheetnames:
@@ -183,7 +236,7 @@ def _read_basic(r: _Reader, ws: Any) -> dict[str, Any]:
     for coord, rng in _merged_value_cells(ws, set(), 3):
         if not rng.startswith("A1:"):
             r.err(sheet, coord, f"合并单元格 {rng}，此处应逐格填写，请取消合并")
-    for row in ws.iter_rows(min_row=3, max_col=2):
+    for row in _rows(ws, 3, 2):
         label_cell, cell = row[0], row[1]
         label = str(label_cell.value or "").strip()
         f = by_label.get(label)
@@ -225,7 +278,7 @@ def _read_indicators(r: _Reader, ws: Any) -> list[tuple[int, dict[str, Any]]]:
         for rr in range(rng.min_row, rng.max_row + 1):
             merged_fill[(rr, rng.min_col)] = top
     rows: list[tuple[int, dict[str, Any]]] = []
-    for cells in ws.iter_rows(min_row=FIRST_IND_ROW, max_col=len(COLUMNS)):
+    for cells in _rows(ws, FIRST_IND_ROW, len(COLUMNS)):
         rownum = cells[0].row
         raw = {c.key: cells[i] for i, c in enumerate(COLUMNS)}
         if all(cell.value in (None, "") and (rownum, cell.column) not in merged_fill for cell in cells):
