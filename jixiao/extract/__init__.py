@@ -13,7 +13,6 @@ from typing import Any
 
 from jixiao.extract.collect import Context
 from jixiao.extract.formcells import read_money_cells, read_staffing_cells
-from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.funding_text import numbered_projects, read_fund_statements
 from jixiao.extract.funding_text import read_project_name as read_fund_project
 from jixiao.extract.identity import (
@@ -32,6 +31,7 @@ from jixiao.extract.narrative import (
     read_ratios,
 )
 from jixiao.extract.narrind import read_prose_indicators
+from jixiao.extract.seedforms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.tables import block_budget, read_funds_block, read_grid_indicators
 from jixiao.extract.unit import (
     read_department,

@@ -69,6 +69,12 @@ def rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+def alt(words: list[str]) -> str:
+    """A list of plain words from the lexicon as a regular-expression alternation, escaped, in the list's order
+    (at one position the first word that matches wins, so a longer word is listed before its prefix)."""
+    return "|".join(re.escape(w) for w in words)
+
+
 _DIGIT = re.compile(r"[0-9０-９]")
 
 

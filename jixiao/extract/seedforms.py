@@ -1,4 +1,5 @@
-"""Indicator tables in their three printed shapes.
+"""Indicator tables in the three printed shapes of the seed reports (the report forms themselves are
+:mod:`jixiao.forms`; the shape-free readers are :mod:`jixiao.extract.grid` and :mod:`jixiao.extract.funds`).
 
 - Tab-separated tables (how ingest renders every docx/pdf/xlsx/html table, and
   how some text reports print them): columns are found from the header words.
