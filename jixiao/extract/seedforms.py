@@ -273,61 +273,6 @@ def _join_fragments(lines: list[str], level1_words: list[str], level2_words: lis
     return out
 
 
-def read_mof_funds(ctx: Context) -> dict | None:
-    """The funds block of a 项目支出绩效自评表: 预算数 / 执行数 / 分值 / 执行率 / 得分 and its 其中 rows.
-
-    Works on the text form (cells separated by spaces or line breaks) and on tab rows alike.
-    """
-    text = ctx.text
-    out: dict = {}
-    h = re.search(r"(年初预算数)?\s*(全年|年度)预算数\s*(全年|年度预算)?执行数[^\n]*", text)
-    if not h:
-        return None
-    header = squash(h.group(0))
-    cols = [k for k in ("年初预算数", "预算数", "执行数") if k in header]
-    if "年初预算数" in header:
-        cols = ["initial", "adjusted", "executed"]
-    else:
-        cols = ["adjusted", "executed"]
-    stops = [i for i in (text.find(w, h.end()) for w in ("绩效目标", "年度总体目标", "一级指标", "\n\n\n")) if i > 0]
-    block_end = min(stops + [h.end() + 600])
-    lx = lexicon()["mof"]
-    total_re = re.compile(lx["funds_total"])
-    current_re = re.compile(lx["funds_rows"]["current"])
-    rows: list[tuple[str, list]] = []
-    for lm in re.finditer(r"[^\n]+", text[h.end():block_end]):
-        line = lm.group(0)
-        lstart = h.end() + lm.start()
-        nums = numbers_in(text, lstart, lstart + len(line))
-        pct = [n for n in nums if n.is_percent]
-        if pct and "exec_rate" not in out:
-            p = pct[0]
-            before = [n for n in nums if n.end <= p.start and not n.is_percent]
-            after = [n for n in nums if n.start >= p.end]
-            out["exec_rate"] = (p.value, p.start, p.end)
-            if before:
-                out["exec_weight"] = (before[-1].value, before[-1].start, before[-1].end)
-            if after:
-                out["exec_score"] = (after[0].value, after[0].start, after[0].end)
-            amounts = before[:-1] if before else []
-        elif pct:
-            amounts = []
-        else:
-            amounts = nums
-        if amounts:
-            kind = "total" if total_re.search(line) else ("current" if current_re.search(line) else "other")
-            rows.append((kind, amounts))
-    chosen = next((a for k, a in rows if k == "total"), None)
-    if chosen is None:
-        filled = [a for k, a in rows]
-        chosen = filled[0] if len(filled) == 1 else None
-    if chosen:
-        for slot, n in zip(cols, chosen, strict=False):
-            out.setdefault("budget", {})[slot] = (n.value, n.start, n.end)
-    ctx.claimed.append((h.start(), block_end))
-    return out
-
-
 # ---------------------------------------------------------------- 指标完成情况 lists in prose
 
 _ITEM = re.compile(r"(?:^|[。；;]|\s)(?:\d+[.、．]|[（(]\d+[）)])\s*(?P<body>[^。；;]+?)[，,]\s*(?:已?完成|达到|实现|未完成)")
