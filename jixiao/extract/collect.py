@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -19,12 +19,16 @@ from jixiao.model import Evidence
 _DERIVED: list = []
 
 
-def vocabulary_cache(fn):
+def vocabulary_cache(fn=None, *, maxsize: int | None = None):
     """``functools.cache`` for a function whose result is built from :func:`lexicon` (compiled patterns, word
-    sets): forgotten with the vocabulary when the report forms change (:func:`forget_vocabulary`)."""
-    cached = cache(fn)
-    _DERIVED.append(cached.cache_clear)
-    return cached
+    sets): forgotten with the vocabulary when the report forms change (:func:`forget_vocabulary`). Give
+    ``maxsize`` when the arguments come from documents (a pattern per level name), so the cache stays bounded."""
+    def wrap(f):
+        cached = lru_cache(maxsize=maxsize)(f)
+        _DERIVED.append(cached.cache_clear)
+        return cached
+
+    return wrap(fn) if fn is not None else wrap
 
 
 def forget_vocabulary() -> None:
