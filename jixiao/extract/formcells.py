@@ -11,8 +11,9 @@ import re
 from decimal import Decimal
 
 from jixiao.extract.cells import STRONG, Tok
-from jixiao.extract.collect import Context, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import lexicon, vocabulary_cache
 from jixiao.model import Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from jixiao.extract.collect import Context, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import numbers_in, squash
+from jixiao.extract.vocab import lexicon, vocabulary_cache
 from jixiao.numbers import to_wan
 
 

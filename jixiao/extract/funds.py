@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jixiao.extract.cells import Tok, tokenize
-from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import lexicon, vocabulary_cache
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 
 _AMOUNT_ROLES = ("initial", "adjusted", "executed")

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.extract.cells import GLUED, SPACE, STRONG, Tok, is_score_number, tokenize
-from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import lexicon, vocabulary_cache
 
 NEG = float("-inf")
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from jixiao.extract.collect import Context, alt, lexicon, rx, vocabulary_cache
+from jixiao.extract.collect import Context, rx
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import D
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -15,7 +16,7 @@ _NUMBER = r"\d+(?:\.\d+)?"
 def _rx() -> dict[str, re.Pattern[str]]:
     """The patterns of this module, built from ``lexicon.yaml`` ``sections`` and ``scores``."""
     w, sc = lexicon()["sections"], lexicon()["scores"]
-    unit, conn = re.escape(sc["unit"]), alt(sc["connector"])
+    unit, conn = f"(?:{sc['unit']})", alt(sc["connector"])
     return {
         "goal_row": re.compile(rf"^[ 　]*(?:{w['goal_label']})[ 　]*\t(?P<rest>[^\n]*)$", re.M),
         "signed": re.compile(rf"(?:{alt(w['signed_date_labels'])})\s*[:：]?\s*(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"),
@@ -25,7 +26,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "total": re.compile(
             rf"(?P<label>{sc['total_label']})(?P<max>[（(]\d+{unit}[）)])?[ 　]*(?:{conn}|[:：])?[ 　|]{{0,6}}(?:\n[ 　|]*){{0,4}}"
             rf"(?P<v>{_NUMBER})(?:[ 　]*\|?[ 　\n|]{{1,6}}(?P<v2>{_NUMBER})(?=[ 　\n|]*(?:{alt(sc['grade_marks'])}|{unit}|\n|$)))?"
-            rf"[ 　]*(?:{unit})?"),
+            rf"[ 　]*{unit}?"),
         "not_total_context": re.compile(alt(sc["not_total_context"])),
         "grade": re.compile(rf"(?:{sc['grade_label']})[\s|]*(?:{conn}|[:：])?[\s|]*(?P<g>{alt(sc['grades'])})"),
     }
@@ -35,8 +36,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
 def _part_score(name: str) -> re.Pattern[str]:
     """A level-1 part's stated score (部门管理指标总分 20 分，评价得分 18.99 分), compiled once per level name."""
     sc = lexicon()["scores"]
-    return re.compile(rf"{re.escape(name)}{re.escape(sc['part_name_end'])}[^。；\n]{{0,20}}?(?:{sc['part_score']})\s*"
-                      rf"(?:{alt(sc['connector'])})?\s*(?P<v>{_NUMBER})\s*{re.escape(sc['unit'])}")
+    return re.compile(rf"{re.escape(name)}(?:{sc['part_name_end']})[^。；\n]{{0,20}}?(?:{sc['part_score']})\s*"
+                      rf"(?:{alt(sc['connector'])})?\s*(?P<v>{_NUMBER})\s*(?:{sc['unit']})")
 
 
 def read_overall_goal(ctx: Context) -> dict[str, tuple[str, int, int]]:
@@ -50,8 +51,8 @@ def read_overall_goal(ctx: Context) -> dict[str, tuple[str, int, int]]:
     goal_h, done_h = w["goal_header"], w["done_header"]
     for m in _rx()["goal_row"].finditer(text):
         head = _cells(text, m.start(), m.end())[1:]
-        ig = next((i for i, (c, _, _) in enumerate(head) if goal_h in c), None)
-        ia = next((i for i, (c, _, _) in enumerate(head) if done_h in c), None)
+        ig = next((i for i, (c, _, _) in enumerate(head) if any(h in c for h in goal_h)), None)
+        ia = next((i for i, (c, _, _) in enumerate(head) if any(h in c for h in done_h)), None)
         if ig is not None or ia is not None:  # headers here, texts on the next row, column under column
             nxt = text.find("\n", m.end())
             if nxt < 0:
@@ -161,7 +162,8 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
             continue
         v = D(m.group("v"))
         after = text[m.end():m.end() + 30]
-        if squash(m.group("label")) == sc["scale_label"] and v == 100 and not m.group("v2") and sc["score_word"] in after:
+        if squash(m.group("label")) in sc["scale_label"] and v == 100 and not m.group("v2") and \
+                any(w in after for w in sc["score_word"]):
             continue  # 总分100分，自评得分95分: the first figure is the scale
         if m.group("v2") and D(m.group("v2")) <= v and v == 100:
             out["total"] = (D(m.group("v2")), m.start("v2"), m.end("v2"))  # 分值 100, then the 得分

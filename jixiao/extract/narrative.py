@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, alt, lexicon, rx, vocabulary_cache
+from jixiao.extract.collect import Context, rx
 from jixiao.extract.text import LABEL_WINDOW, Num, Seg, clause_start, numbers_in, squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Breakdown, Project, Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, parse_number, to_wan
 
@@ -62,7 +63,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "adjustment_down": re.compile(alt(w["adjustment_down"])),
         "expense_total": re.compile(w["expense_total"]),
         "expense_item": re.compile(rf"^(?:{alt(w['expense_lead'])})?(?P<name>.{{2,40}}?(?:{alt(w['expense_name_end'])}))"
-                                   rf"{w['expense_label_end']}$"),
+                                   rf"(?:{w['expense_label_end']})$"),
         "expense_generic": re.compile(w["expense_generic"]),
         "funding": re.compile("|".join(lexicon()["funding"].values())),
         "range": re.compile(rf"\s*({alt(w['range_words'])}|~|～|-|—)\s*\d"),
@@ -491,13 +492,13 @@ def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dic
     bases: dict[str, Decimal] = {}
     start, end = ctx.sents[si].start, ctx.sents[si].end
     w = lexicon()["narrative"]
-    budget_word = w["rate_base_budget"]
+    budget_words = w["rate_base_budget"]
     for n in numbers_in(ctx.text, start, end):
         if not n.is_money:
             continue
         label = label_before(ctx, n.start, start)
         for word, key in w["rate_bases"].items():
-            if word in label and budget_word in label and key not in bases:
+            if word in label and any(b in label for b in budget_words) and key not in bases:
                 bases[key] = _money(n)
     if "调整率" in name:
         if "initial" in found.budget:
@@ -552,7 +553,7 @@ def read_breakdowns(ctx: Context, found: Found) -> None:
             idx = len(found.breakdowns)
             found.breakdowns.append(Breakdown(
                 name=name or "合计", total=total.value,
-                parts=tuple((rx_["breakdown_part_lead"].sub("", lb).rstrip(w["breakdown_part_end_chars"]) or f"第{i + 1}项",
+                parts=tuple((rx_["breakdown_part_lead"].sub("", lb).rstrip("".join(w["breakdown_part_end"])) or f"第{i + 1}项",
                              p.value) for i, (lb, p) in enumerate(zip(labels, parts, strict=True))),
                 unit=unit, exhaustive=any(c in lb for lb in labels for c in w["breakdown_catch_all"])))
             ctx.mark(f"breakdowns[{idx}].total", total.start, total.end)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jixiao.extract.collect import Context, alt, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Indicator, Ratio
 from jixiao.numbers import D, NumberError
 
@@ -27,7 +28,7 @@ _ITEM_START = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[）)�
 def _rx() -> dict[str, re.Pattern[str]]:
     """The patterns of this module, built from ``lexicon.yaml`` ``narrind``."""
     w = lexicon()["narrind"]
-    target, actual = re.escape(w["target_marker"]), w["actual_marker"]
+    target, actual = alt(w["target_markers"]), w["actual_marker"]
     return {
         "section": re.compile(rf"(?:{w['section']})|(?:{w['section_goal']})[。.:：]"),
         "anchor": re.compile(alt(w["section_anchor"])),
@@ -39,8 +40,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "completion": re.compile(rf"^(?:{w['completion_label']})\s*(?:{alt(w['completion_connector'])})?\s*"
                                  r"(?P<rate>\d+(?:\.\d+)?)\s*%$"),
         "qualitative": re.compile(rf"(?P<val>(?:{alt(w['qualitative_adverbs'])})?(?:{alt(w['qualitative_verbs'])}))$"),
-        "listed_name": re.compile(rf"[{''.join(map(re.escape, w['listed_name_end_chars']))}]$|{alt(w['listed_name_words'])}"),
-        "target": re.compile(rf"{target}[:：]"),
+        "listed_name": re.compile(rf"(?:{alt(w['listed_name_end'])})$|{alt(w['listed_name_words'])}"),
+        "target": re.compile(rf"(?:{target})[:：]"),
         "actual": re.compile(rf"(?:{actual})[:：]"),
         "marker": re.compile(rf"({target}|{actual})[:：]"),
     }
@@ -196,7 +197,7 @@ def _paired_lists(text: str, clauses: list[_Clause]) -> list[tuple[Indicator, di
     mode = None
     out: list[tuple[Indicator, dict]] = []
     marker = rx["marker"]
-    target_marker = lexicon()["narrind"]["target_marker"]
+    target_markers = lexicon()["narrind"]["target_markers"]
     for c in clauses:
         body = c.text
         pieces: list[tuple[str | None, int, int]] = []
@@ -208,7 +209,7 @@ def _paired_lists(text: str, clauses: list[_Clause]) -> list[tuple[Indicator, di
         pieces.append((None, pos, len(body)))
         for switch, p0, p1 in pieces:
             if switch:
-                mode = "target" if switch == target_marker else "actual"
+                mode = "target" if switch in target_markers else "actual"
                 continue
             item = body[p0:p1]
             vm = rx["value"].search(item)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context
 from jixiao.extract.text import is_table_line, numbers_in, split_row, squash
+from jixiao.extract.vocab import lexicon
 from jixiao.model import Indicator
 from jixiao.numbers import D, NumberError
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context
 from jixiao.extract.funds import FundsBlock, read_funds
 from jixiao.extract.grid import _vocab as _grid_vocab
 from jixiao.extract.grid import level1_name, level2_name, read_tables
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import lexicon
 from jixiao.model import Indicator
 from jixiao.numbers import D, NumberError, to_wan
 

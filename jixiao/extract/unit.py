@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.extract.collect import Context, alt, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 
 _CJK = r"\u4e00-\u9fa5"
 
@@ -47,7 +48,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
             rf"^(?P<org>[{_CJK}（）()·]{{2,40}}?(?:{suffix}))"
             rf"(?=\s*(?:20\d\d|[（(]?\d|{alt(ix['title_org_next'])}|$))"),
         "short_name": re.compile(
-            rf"(?P<org>[{_CJK}（）()]{{2,40}}?(?:{suffix}))\s*[（(]\s*{re.escape(ix['short_name_marker'])}"),
+            rf"(?P<org>[{_CJK}（）()]{{2,40}}?(?:{suffix}))\s*[（(]\s*(?:{alt(ix['short_name_markers'])})"),
+        "short_name_marker": re.compile(alt(ix["short_name_markers"])),
         "subject": re.compile(
             rf"(?:^|[。；\n]|(?:{alt(ix['subject_after'])})[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*"
             rf"(?P<org>(?:[{_CJK}]{{2,8}}?(?:{ix['place_end']}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
@@ -232,18 +234,14 @@ def _subject(ctx: Context) -> tuple[str, int, int] | None:
     """A unit that opens a sentence, introduced with 以下简称, or (failing that) the first to open one."""
     text = ctx.text[:4000]
     rx = _rx()
-    marker = lexicon()["identity"]["short_name_marker"]
-    k = text.find(marker)
-    while k >= 0:
+    for mk in rx["short_name_marker"].finditer(text):
         # the unit is the run of words just before （以下简称
-        a = max(0, k - 48)
-        m = rx["short_name"].search(text, a, k + 4)
+        m = rx["short_name"].search(text, max(0, mk.start() - 48), mk.end())
         if m:
             o = _clean_org(m.group("org"))
             if o:
                 s = m.start("org") + m.group("org").find(o[:2])
                 return o, s, s + len(o)
-        k = text.find(marker, k + 4)
     for m in rx["subject"].finditer(text):
         line_start = text.rfind("\n", 0, m.start("org")) + 1
         if _is_chrome(text[line_start:m.start("org") + 1]) or "《" in text[line_start:m.start("org")]:
