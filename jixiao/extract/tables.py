@@ -29,7 +29,7 @@ def _rx() -> dict:
         "level_weight": re.compile(rf"[（(]?(\d+(?:\.\d+)?)(?:{unit})[）)]?$"),
         "unit_chars": "".join(g["score_unit"]),
         "total_row": re.compile(rf"({alt(g['total_rows'])})"),
-        "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})过?|"
+        "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
                                rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{unit})|{alt(g['score_words'])}"),
         "bad_value": re.compile(alt(g["not_value"])),
     }
