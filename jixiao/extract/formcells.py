@@ -27,7 +27,7 @@ def _labels() -> list[tuple[str, re.Pattern[str]]]:
 
 
 @vocabulary_cache
-def _rx() -> dict[str, re.Pattern[str]]:
+def _rx() -> dict:
     """The patterns of this module, built from ``lexicon.yaml`` ``formcells``."""
     w = lexicon()["formcells"]
     units = alt(w["declared_units"])
@@ -42,6 +42,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
                                  r"(?:[:：]|\||\n|\t|[0-9０-９])"),
         "unit_decl": re.compile(rf"[（(]\s*({units})\s*(?:[）)]|\n)|(?:{alt(w['unit_label'])})\s*[:：]\s*({units})(?![/])"),
         "money_figure": re.compile(rf"([\d,]+(?:\.\d+)?)({alt(w['cell_units'])})?"),
+        "value_suffix": "".join(w["value_suffix"]),
     }
 
 
@@ -60,7 +61,7 @@ def _label_of(t: Tok) -> str | None:
 def _value(t: Tok) -> Decimal | None:
     if t.kind not in ("num", "pct", "value"):
         return None
-    s = normalize(squash(t.text)).rstrip("%人名")
+    s = normalize(squash(t.text)).rstrip(_rx()["value_suffix"])
     try:
         return D(s)
     except (NumberError, ValueError):

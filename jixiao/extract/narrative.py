@@ -124,6 +124,8 @@ def read_budget(ctx: Context, found: Found) -> None:
     public_scope = rx(lx["scoped_subjects"]["public"])
     ignore_scope = rx(lx["scoped_subjects"]["ignore"])
     text = ctx.text
+    w = lx["narrative"]
+    staffing_units, not_spending = w["staffing_units"], w["not_spending"]
     for sent in ctx.sents:
         if ctx.is_claimed(sent.start):
             continue
@@ -131,7 +133,7 @@ def read_budget(ctx: Context, found: Found) -> None:
         for n in numbers_in(text, sent.start, sent.end, cells=False):
             project = ctx.project_at(n.start)
             label = label_before(ctx, n.start, sent.start)
-            if n.unit in ("人", "名") and not project:
+            if n.unit in staffing_units and not project:
                 for key, pat in staffing:
                     if pat.search(label) and key not in found.staffing and n.value == n.value.to_integral_value():
                         found.staffing[key] = int(n.value)
@@ -149,7 +151,7 @@ def read_budget(ctx: Context, found: Found) -> None:
                         break
                 continue
             slot = next((s for s, pat in slots if pat.search(label)), None)
-            if slot is None or (slot in ("initial", "adjusted", "executed") and "收入" in label):
+            if slot is None or (slot in ("initial", "adjusted", "executed") and any(x in label for x in not_spending)):
                 continue
             if project:
                 _project_figure(ctx, found, project, slot, n)
@@ -190,8 +192,9 @@ def read_expense_lists(ctx: Context, found: Found) -> None:
     text = ctx.text
     rx_ = _rx()
     funding = rx_["funding"]
+    anchor = lexicon()["narrative"]["expense_anchor"]
     for para in ctx.paras:
-        if "项目支出" not in para.text or ctx.is_claimed(para.start):
+        if not any(a in para.text for a in anchor) or ctx.is_claimed(para.start):
             continue
         nums = numbers_in(text, para.start, para.end, cells=False)
         seen_total = False
@@ -287,7 +290,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
                 subject = _rate_subject(ctx, sent, n, name)
                 if subject and len(subject) <= 16 and not re.search(r"[，,。]", subject):
                     name = subject + name
-                elif name != "完成率":
+                elif name not in w["standalone_rates"]:
                     continue
             if any(r.name == name for r in found.ratios):
                 continue
@@ -500,7 +503,7 @@ def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dic
         for word, key in w["rate_bases"].items():
             if word in label and any(b in label for b in budget_words) and key not in bases:
                 bases[key] = _money(n)
-    if "调整率" in name:
+    if any(x in name for x in w["adjustment_rates"]):
         if "initial" in found.budget:
             bases.setdefault("年初", found.budget["initial"])
         if "adjusted" in found.budget:
@@ -520,7 +523,7 @@ def read_breakdowns(ctx: Context, found: Found) -> None:
         if ctx.is_claimed(sent.start):
             continue
         body = text[sent.start:sent.end]
-        k = body.find("其中")
+        k = min((i for i in (body.find(o) for o in w["breakdown_opener"]) if i >= 0), default=-1)
         if k < 0:
             continue
         pos = sent.start + k

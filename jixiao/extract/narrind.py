@@ -132,6 +132,7 @@ def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
     """Indicators (and their completion rates) from prose sections; evidence under ``_list[i]``."""
     text = ctx.text
     rx = _rx()
+    not_name_end = tuple(lexicon()["narrind"]["not_name_end"])
     out: list[Indicator] = []
     for start, end, level1 in _sections(ctx):
         clauses = _clauses(text, start, end)
@@ -158,7 +159,7 @@ def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
             if not vm:
                 continue
             name = squash(rest[:vm.start()])
-            if not (2 <= len(name) <= 30) or re.search(r"\d", name[:1]) or "指标" in name[-2:]:
+            if not (2 <= len(name) <= 30) or re.search(r"\d", name[:1]) or name.endswith(not_name_end):
                 continue
             val = squash(vm.group("val"))
             a = c.start + off + vm.start("val")
