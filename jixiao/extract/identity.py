@@ -94,13 +94,13 @@ def read_sections(ctx: Context) -> dict[str, tuple[str, int, int]]:
     """问题 and 措施 texts: a heading followed by its paragraphs, or a label with text on the same line."""
     out: dict[str, tuple[str, int, int]] = {}
     paras = ctx.paras
-    rx_ = _rx()
+    pats = _rx()
     for i, p in enumerate(paras):
         head = p.text.strip()
         first_line = head.split("\n", 1)[0]
         if "\t" in first_line:
             continue
-        for key, pat in (("problems", rx_["problems"]), ("measures", rx_["measures"])):
+        for key, pat in (("problems", pats["problems"]), ("measures", pats["measures"])):
             if key in out or not pat.search(first_line) or len(first_line) > 40 and "\t" not in first_line:
                 continue
             # label and text on one line: "存在问题 疫情原因……"
@@ -136,10 +136,10 @@ def _is_section_heading(s: str) -> bool:
     first = s.split("\n", 1)[0].strip().rstrip("。.:：")
     if len(first) > 40 or re.search(r"[。；]", first):
         return False
-    rx_ = _rx()
+    pats = _rx()
     return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])", first)) and bool(
-        rx_["measures"].search(first) or rx_["problems"].search(first) or re.match(r"^[一二三四五六七八九十]+、", first)
-        or rx_["heading_words"].search(first))
+        pats["measures"].search(first) or pats["problems"].search(first) or re.match(r"^[一二三四五六七八九十]+、", first)
+        or pats["heading_words"].search(first))
 
 
 def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
@@ -151,12 +151,12 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
         if m:
             out.setdefault("parts", {})[name] = (D(m.group("v")), m.start("v"), m.end("v"))
     # 自评得分为 96 分 / 总分 | 100 | 96 | 优 (分值 then 得分) / 总分(100分) | 100 / (一)自评得分⏎⏎100分。
-    rx_ = _rx()
+    pats = _rx()
     sc = lexicon()["scores"]
-    for m in rx_["total"].finditer(text):
+    for m in pats["total"].finditer(text):
         clause_from = max(text.rfind(c, 0, m.start()) for c in "，,。；\n")
         clause = text[max(clause_from + 1, m.start() - 24):m.start()]
-        if rx_["not_total_context"].search(clause) or any(n in clause for n in level1_names):
+        if pats["not_total_context"].search(clause) or any(n in clause for n in level1_names):
             continue
         if rx(r"\d").search(clause[-1:] if clause else ""):
             continue
@@ -170,7 +170,7 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
         else:
             out["total"] = (v, m.start("v"), m.end("v"))
         break
-    g = rx_["grade"].search(text)
+    g = pats["grade"].search(text)
     if g:
         out["grade"] = (sc["grade_short"].get(g.group("g"), g.group("g")), g.start("g"), g.end("g"))
     return out

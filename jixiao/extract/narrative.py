@@ -88,11 +88,11 @@ def _rx() -> dict[str, re.Pattern[str]]:
 def find_project_sections(ctx: Context) -> None:
     """Headings naming a project (（1）XX专项经费项目) and the text they govern."""
     heads: list[tuple[int, int, str]] = []
-    rx_ = _rx()
+    pats = _rx()
     for p in ctx.paras:
         first = p.text.strip().split("\n", 1)[0]
-        m = rx_["project_heading"].match(first)
-        if m and len(rx_["generic_name"].sub("", m.group("name"))) >= 2:
+        m = pats["project_heading"].match(first)
+        if m and len(pats["generic_name"].sub("", m.group("name"))) >= 2:
             heads.append((p.start, p.end, m.group("name").strip()))
     for i, (start, _end, name) in enumerate(heads):
         stop = len(ctx.text)
@@ -190,8 +190,8 @@ def _project_figure(ctx: Context, found: Found, name: str, slot: str, n: Num) ->
 def read_expense_lists(ctx: Context, found: Found) -> None:
     """Clauses 'XX经费支出 N 万元' after a 项目支出 total: the named project lines (003)."""
     text = ctx.text
-    rx_ = _rx()
-    funding = rx_["funding"]
+    pats = _rx()
+    funding = pats["funding"]
     anchor = lexicon()["narrative"]["expense_anchor"]
     for para in ctx.paras:
         if not any(a in para.text for a in anchor) or ctx.is_claimed(para.start):
@@ -203,16 +203,16 @@ def read_expense_lists(ctx: Context, found: Found) -> None:
             if not n.is_money:
                 continue
             label = label_before(ctx, n.start, para.start)
-            if rx_["expense_total"].search(label):
+            if pats["expense_total"].search(label):
                 seen_total = True
                 continue
             if not seen_total:
                 continue
-            m = rx_["expense_item"].match(label)
+            m = pats["expense_item"].match(label)
             if not m:
                 continue
             name = m.group("name")
-            if (funding.search(label) or rx_["expense_generic"].fullmatch(name)
+            if (funding.search(label) or pats["expense_generic"].fullmatch(name)
                     or any(p["name"] == name for p in found.projects)):
                 continue
             items.append((name, n))
@@ -247,7 +247,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
     skip = rx(lx["rate_skip"])
     exec_label = rx(lx["execution_rate_label"])
     adj_label = rx(lx["adjustment_rate_label"])
-    rx_ = _rx()
+    pats = _rx()
     w = lx["narrative"]
     several_end, several = tuple(w["several_rates_end"]), w["several_rates"]
     text = ctx.text
@@ -257,7 +257,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
         for n in _percents(ctx, sent):
             label = label_before(ctx, n.start, sent.start)
             after = text[n.end:n.end + 4]
-            if rx_["range"].match(after) or label.endswith(several_end) or any(x in label for x in several):
+            if pats["range"].match(after) or label.endswith(several_end) or any(x in label for x in several):
                 continue
             project = ctx.project_at(n.start)
             if project and exec_label.search(label):
@@ -266,7 +266,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
                     proj["execution_rate"] = n.value
                     proj.setdefault("_ev", {})["execution_rate"] = (n.start, n.end)
                 continue
-            if exec_label.search(label) and not rx_["not_budget_execution"].search(label):
+            if exec_label.search(label) and not pats["not_budget_execution"].search(label):
                 if "execution_rate" not in found.budget:
                     found.budget["execution_rate"] = n.value
                     ctx.mark("budget.execution_rate", n.start, n.end)
@@ -337,9 +337,9 @@ def _composed_rate_name(ctx: Context, sent: Seg, n: Num, label: str) -> str | No
     if not nums:
         return None
     subject = squash(text[pcs:nums[-1].start])
-    rx_ = _rx()
-    subject = rx_["subject_lead"].sub("", subject)
-    subject = rx_["subject_end"].sub("", subject)
+    pats = _rx()
+    subject = pats["subject_lead"].sub("", subject)
+    subject = pats["subject_end"].sub("", subject)
     if not (2 <= len(subject) <= 16) or re.search(r"\d", subject):
         return None
     return subject + ("占" + share.group("base") if share else change.group("word"))
@@ -365,11 +365,11 @@ def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
 def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
     """The subject a generic rate name refers to (得分率 → 部门管理指标; 占比 → 45岁以下)."""
     text = ctx.text
-    rx_ = _rx()
+    pats = _rx()
     if name in lexicon()["narrative"]["sentence_subject_rates"]:
         first_num = next(iter(numbers_in(text, sent.start, n.start)), None)
         head = squash(text[sent.start:first_num.start if first_num else n.start])
-        head = rx_["sentence_subject_end"].sub("", head)
+        head = pats["sentence_subject_end"].sub("", head)
         head = re.sub(r"^[\d.、]+", "", head)
         return head + ("指标" if head and not head.endswith("指标") and "指标" in text[sent.start:n.start] else "")
     # previous clause: the text before its last number
@@ -382,7 +382,7 @@ def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
     if not nums:
         return ""
     subject = squash(text[pcs:nums[-1].start])
-    subject = rx_["clause_subject_lead"].sub("", subject)
+    subject = pats["clause_subject_lead"].sub("", subject)
     return subject
 
 
@@ -516,9 +516,9 @@ def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dic
 def read_breakdowns(ctx: Context, found: Found) -> None:
     """A total followed by 其中 parts of the same unit (共处置个案 N 宗。其中 A 宗，B 宗 …)."""
     text = ctx.text
-    rx_ = _rx()
+    pats = _rx()
     w = lexicon()["narrative"]
-    budget_words = rx_["breakdown_budget"]
+    budget_words = pats["breakdown_budget"]
     for si, sent in enumerate(ctx.sents):
         if ctx.is_claimed(sent.start):
             continue
@@ -547,16 +547,16 @@ def read_breakdowns(ctx: Context, found: Found) -> None:
             s = sum((p.value for p in parts), Decimal(0))
             if s > total.value:
                 continue  # overlapping categories (党员, 45岁以下 …), not a partition
-            name = rx_["breakdown_total_lead"].sub("", label_before(
+            name = pats["breakdown_total_lead"].sub("", label_before(
                 ctx, total.start, sent.start if total.start >= sent.start else ctx.sents[si - 1].start))
-            name = rx_["breakdown_total_end"].sub("", name)
+            name = pats["breakdown_total_end"].sub("", name)
             key = (total.value, tuple(p.value for p in parts))
             if any((b.total, tuple(v for _, v in b.parts)) == key for b in found.breakdowns):
                 continue  # the same list stated twice
             idx = len(found.breakdowns)
             found.breakdowns.append(Breakdown(
                 name=name or "合计", total=total.value,
-                parts=tuple((rx_["breakdown_part_lead"].sub("", lb).rstrip("".join(w["breakdown_part_end"])) or f"第{i + 1}项",
+                parts=tuple((pats["breakdown_part_lead"].sub("", lb).rstrip("".join(w["breakdown_part_end"])) or f"第{i + 1}项",
                              p.value) for i, (lb, p) in enumerate(zip(labels, parts, strict=True))),
                 unit=unit, exhaustive=any(c in lb for lb in labels for c in w["breakdown_catch_all"])))
             ctx.mark(f"breakdowns[{idx}].total", total.start, total.end)
