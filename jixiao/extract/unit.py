@@ -33,6 +33,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
     suffix = lx["org_suffix"]
     labels = "|".join([lx["form_labels"], ix["unit_fields"], ix["implementer_fields"], ix["supervisor_fields"]])
     seals = alt(ix["seal_words"])
+    seal_notes = "|".join(rf"[（(]{re.escape(w)}[）)]" for w in ix["seal_words"])  # （公章）|（盖章）
     return {
         # a title names the document's kind: the genre's words, or the title pattern of a report form
         "title_words": re.compile("|".join([ix["title_words"], *_form_titles()])),
@@ -61,8 +62,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "title_continued": re.compile(rf"^({alt(ix['title_continued'])})"),
         "title_rank": re.compile(alt(ix["title_rank"])),
         "org_lead": re.compile(
-            rf"^(?:\[\d+\]|［\d+］|\d{{3,}}[-－—]?|{'|'.join(f'[（(]{w}[）)]' for w in ix['seal_words'])}"
-            rf"|{alt(ix['code_words'])}|[:：])+"),
+            rf"^(?:\[\d+\]|［\d+］|\d{{3,}}[-－—]?|{seal_notes}|{alt(ix['code_words'])}|[:：])+"),
         "seal": re.compile(rf"[（(](?:{seals})[）)]"),
         "not_org_start": re.compile(rf"^(?:{alt(ix['not_org_start'])})"),
         "field_gap": re.compile(rf"(?:\s*[（(](?:{seals})[）)])?[\s|:：]*"),
