@@ -13,7 +13,6 @@ from typing import Any
 
 from jixiao.extract.collect import Context
 from jixiao.extract.formcells import read_money_cells, read_staffing_cells
-from jixiao.extract.forms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.funding_text import numbered_projects, read_fund_statements
 from jixiao.extract.funding_text import read_project_name as read_fund_project
 from jixiao.extract.identity import (
@@ -32,6 +31,7 @@ from jixiao.extract.narrative import (
     read_ratios,
 )
 from jixiao.extract.narrind import read_prose_indicators
+from jixiao.extract.seedforms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.tables import block_budget, read_funds_block, read_grid_indicators
 from jixiao.extract.unit import (
     read_department,
@@ -42,6 +42,7 @@ from jixiao.extract.unit import (
     read_title,
     read_year,
 )
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.extract.yearcols import read_year_columns
 from jixiao.forms import resolve as resolve_form
 from jixiao.ingest.base import Document
@@ -75,7 +76,7 @@ def extract(doc: Document) -> Evaluation:
     find_project_sections(ctx)
     numbered = numbered_projects(ctx)
     list_indicators = read_indicator_lists(ctx)
-    dept_form = funds is not None and re.search(r"部门|整体|单位", funds["block"].total_label or "")
+    dept_form = funds is not None and _department_total().search(funds["block"].total_label or "")
     scope = read_scope(ctx, title, project_form=mof is not None and not dept_form)
 
     indicators: list[Indicator] = []
@@ -222,6 +223,12 @@ def extract(doc: Document) -> Evaluation:
         signed_date=signed,
         evidence=dict(ctx.evidence),
     )
+
+
+@vocabulary_cache
+def _department_total() -> re.Pattern[str]:
+    """Words of a funds block's total row that make the form a department's (部门整体支出总额)."""
+    return re.compile(alt(lexicon()["funds"]["department_total"]))
 
 
 def _doc_id(name: str) -> str:

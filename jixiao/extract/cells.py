@@ -14,32 +14,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import normalize
 
 STRONG, SPACE, GLUED = 2, 1, 0
 
 #: Comparators written before target values (≧ ═ ﹦ are common in crawled forms).
 CMP_CHARS = "≥≤≧≦＞＜><=＝═﹦"
-_CMP = rf"(?:[{CMP_CHARS}]=?|不少于|不低于|不高于|不超过|大于等于|小于等于|大于|小于|高于|低于|超过|达到|约)"
 _NUM = r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-# Units a figure may carry inside a cell; longest first. A rate unit may follow (元/人·月, 元/户).
-_UNITS = (
-    "万元|亿元|千元|元|%|‰|万人次|人次|万人|人|万户|户|个|项|场次|场|次|件|份|篇|名|台|辆|所|家|平方米|㎡|m²|公里|千米|"
-    "km|米|m|天|日|小时|分钟|个月|月|年|期|批|条|套|册次|户次|车次|册|本|起|座|吨|亩|例|种|间|处|棵|株|只|头|张|块|盏|"
-    "辆次|人天|元/人|分"
-)
-_UNIT = rf"(?:[万千亿](?=[\u4e00-\u9fa5]))?(?:{_UNITS})(?:[/*][\u4e00-\u9fa5·*]{{1,4}})*"
-_DATE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:底|前|以前|之前|内|末)?|\d{1,2}\s*月(?:底|末|份)?(?:前|以前|之前|内)?"
-_RANGE = rf"{_NUM}\s*[-~～—至]\s*{_NUM}\s*(?:{_UNIT})?"
-VALUE_RE = re.compile(
-    rf"(?P<date>{_DATE})|(?P<range>{_RANGE})|(?P<cmp>{_CMP})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{_UNIT})?"
-)
-_ONLY_CMP = re.compile(rf"^(?:{_CMP}|正向|反向|定性|定量)$")
-_ONLY_UNIT = re.compile(rf"^(?:{_UNIT}|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$")
+
+
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """The cell patterns, built from ``lexicon.yaml`` ``cells``: a figure with its comparator and unit, a date,
+    a range; a comparator, a unit or a 分值 alone."""
+    w = lexicon()["cells"]
+    cmp = rf"(?:[{CMP_CHARS}]=?|{alt(w['comparators'])})"
+    mag = "".join(re.escape(c) for c in w["magnitudes"])
+    unit = rf"(?:[{mag}](?=[\u4e00-\u9fa5]))?(?:{alt(w['units'])})(?:[/*][\u4e00-\u9fa5·*]{{1,4}})*"
+    date = (rf"\d{{4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)?(?:{alt(w['date_after'])})?"
+            rf"|\d{{1,2}}\s*月(?:{alt(w['month_end'])})?(?:{alt(w['month_after'])})?")
+    rng = rf"{_NUM}\s*(?:[-~～—]|{alt(w['range_words'])})\s*{_NUM}\s*(?:{unit})?"
+    return {
+        "value": re.compile(rf"(?P<date>{date})|(?P<range>{rng})|(?P<cmp>{cmp})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{unit})?"),
+        "only_cmp": re.compile(rf"^(?:{cmp}|{alt(w['natures'])})$"),
+        "only_unit": re.compile(rf"^(?:{unit}|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$"),
+        "score_num": re.compile(rf"^(?:\d{{1,3}})(?:\.\d+)?(?:{w['score_unit']})?$"),
+    }
+
+
 _PLAIN_NUM = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
-_SCORE_NUM = re.compile(r"^(?:\d{1,3})(?:\.\d+)?分?$")
 _STRONG_SEP = re.compile(r"[^|\t\n｜]+")
 _WEAK = re.compile(r"[^\s\u3000\xa0]+")
 
@@ -67,21 +72,22 @@ _HAS_DIGIT = re.compile(r"[0-9０-９]")
 
 
 def _kind(s: str) -> str:
+    rx = _rx()
     if not _HAS_DIGIT.search(s):  # most cells: words, a comparator or a unit alone
         if len(s) <= 6:
-            if _ONLY_CMP.match(s):
+            if rx["only_cmp"].match(s):
                 return "cmp"
-            if _ONLY_UNIT.match(s):
+            if rx["only_unit"].match(s):
                 return "unit"
         return "text"
     n = normalize(s)
     if _PLAIN_NUM.match(n):
         return "num"
-    if _ONLY_CMP.match(n):
+    if rx["only_cmp"].match(n):
         return "cmp"
-    if _ONLY_UNIT.match(n):
+    if rx["only_unit"].match(n):
         return "unit"
-    m = VALUE_RE.fullmatch(n)
+    m = rx["value"].fullmatch(n)
     if m:
         if m.group("num") and m.group("unit") in ("%", "％") and not m.group("cmp"):
             return "pct"
@@ -122,7 +128,7 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
         return
     pos = 0
     g = gap
-    for m in VALUE_RE.finditer(piece):
+    for m in _rx()["value"].finditer(piece):
         if m.start() == m.end():
             continue
         before = piece[m.start() - 1] if m.start() > 0 else ""
@@ -144,10 +150,10 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
         out.append(Tok(text[a + pos:b], a + pos, b, g, _kind(piece[pos:])))
 
 
-@lru_cache(maxsize=4096)
+@vocabulary_cache(maxsize=4096)
 def is_score_number(s: str) -> bool:
     """A 分值/得分 cell: up to three integer digits, optional decimals, optional 分."""
-    return bool(_SCORE_NUM.match(normalize(s).strip()))
+    return bool(_rx()["score_num"].match(normalize(s).strip()))
 
 
 def _is_word(ch: str) -> bool:

@@ -6,62 +6,14 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from typing import Any
-
-import yaml
 
 from jixiao.extract.text import Seg, paragraphs, sentences
+from jixiao.extract.vocab import alt, forget_vocabulary, lexicon, merge_words, vocabulary_cache
 from jixiao.ingest.base import Document
 from jixiao.model import Evidence
 
-#: cache_clear of every cache built from the vocabulary (see :func:`vocabulary_cache`).
-_DERIVED: list = []
-
-
-def vocabulary_cache(fn):
-    """``functools.cache`` for a function whose result is built from :func:`lexicon` (compiled patterns, word
-    sets): forgotten with the vocabulary when the report forms change (:func:`forget_vocabulary`)."""
-    cached = cache(fn)
-    _DERIVED.append(cached.cache_clear)
-    return cached
-
-
-def forget_vocabulary() -> None:
-    lexicon.cache_clear()
-    for clear in _DERIVED:
-        clear()
-
-
-@cache
-def lexicon() -> dict[str, Any]:
-    """The genre's vocabulary (extract/lexicon.yaml) with the report forms' own words added, loaded once.
-
-    A form folder's ``lexicon`` (``jixiao.forms``) adds to it: lists grow, mappings merge, a pattern becomes
-    an alternative of the pattern it extends. :func:`jixiao.forms.reset` forgets this when forms change.
-    """
-    from jixiao.forms import lexicon_overlays
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster start
-    base = yaml.load(resources.files("jixiao.extract").joinpath("lexicon.yaml").read_text("utf-8"), Loader=loader)
-    for overlay in lexicon_overlays():
-        base = merge_words(base, overlay)
-    return base
-
-
-def merge_words(base: Any, extra: Any) -> Any:
-    """``extra`` vocabulary added to ``base``: lists extended (no repeats), mappings merged key by key,
-    two patterns joined as alternatives; anything else from ``extra`` wins."""
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for k, v in extra.items():
-            out[k] = merge_words(base[k], v) if k in base else v
-        return out
-    if isinstance(base, list) and isinstance(extra, list):
-        return base + [x for x in extra if x not in base]
-    if isinstance(base, str) and isinstance(extra, str) and base != extra:
-        return f"(?:{base})|(?:{extra})"
-    return extra
+# the vocabulary lives in jixiao.extract.vocab; its names stay importable from here
+__all__ = ["Context", "alt", "forget_vocabulary", "lexicon", "merge_words", "rx", "vocabulary_cache"]
 
 
 @cache

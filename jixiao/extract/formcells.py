@@ -11,8 +11,9 @@ import re
 from decimal import Decimal
 
 from jixiao.extract.cells import STRONG, Tok
-from jixiao.extract.collect import Context, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 
@@ -25,15 +26,32 @@ def _labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["staffing_cells"].items()]
 
 
-_KEYS = ("编制", "在职", "实有", "退休", "控制率", "在编")
-_KEYS_RE = re.compile("|".join(_KEYS))
+@vocabulary_cache
+def _rx() -> dict:
+    """The patterns of this module, built from ``lexicon.yaml`` ``formcells``."""
+    w = lexicon()["formcells"]
+    units = alt(w["declared_units"])
+    return {
+        "keys": re.compile(alt(w["staffing_anchor"])),
+        "staffing_unit": re.compile(rf"[（(](?:{alt(w['staffing_units'])})[）)]?$"),
+        "rate_subject": re.compile(rf"({alt(w['rate_subjects'])})(?:{alt(w['rate_subject_after'])})?[（(]?"
+                                   rf"(?:{alt(w['staffing_units'])})?[）)]?$"),
+        "money": re.compile(alt(w["money_anchor"])),
+        # a money label written as a cell: at a line start, after a separator, or right before a figure or a colon
+        "money_cell": re.compile(rf"(?:{alt(w['money_label_end'])})(?:{alt(w['money_label_suffix'])})?\s*"
+                                 r"(?:[:：]|\||\n|\t|[0-9０-９])"),
+        "unit_decl": re.compile(rf"[（(]\s*({units})\s*(?:[）)]|\n)|(?:{alt(w['unit_label'])})\s*[:：]\s*({units})(?![/])"),
+        "money_figure": re.compile(rf"([\d,]+(?:\.\d+)?)({alt(w['cell_units'])})?"),
+        "value_suffix": "".join(w["value_suffix"]),
+    }
 
 
 def _label_of(t: Tok) -> str | None:
-    if t.kind != "text" or not _KEYS_RE.search(t.text):
+    rx = _rx()
+    if t.kind != "text" or not rx["keys"].search(t.text):
         return None
     s = squash(t.text).rstrip(":：")
-    s = re.sub(r"[（(]人[）)]?$", "", s)
+    s = rx["staffing_unit"].sub("", s)
     for key, pat in _labels():
         if pat.match(s):
             return key
@@ -43,7 +61,7 @@ def _label_of(t: Tok) -> str | None:
 def _value(t: Tok) -> Decimal | None:
     if t.kind not in ("num", "pct", "value"):
         return None
-    s = normalize(squash(t.text)).rstrip("%人名")
+    s = normalize(squash(t.text)).rstrip(_rx()["value_suffix"])
     try:
         return D(s)
     except (NumberError, ValueError):
@@ -52,7 +70,7 @@ def _value(t: Tok) -> Decimal | None:
 
 def read_staffing_cells(ctx: Context, staffing: dict[str, int], ratios: list[Ratio]) -> None:
     """Fill ``staffing`` (and a 控制率 into ``ratios``) from labelled form cells, marking evidence."""
-    raw = ctx.tokens_near(_KEYS_RE, after=200)
+    raw = ctx.tokens_near(_rx()["keys"], after=200)
     toks: list[Tok] = []
     year_before = False
     for k, t in enumerate(raw):
@@ -112,7 +130,7 @@ def _add_rate(ctx: Context, ratios: list[Ratio], got: dict, at: int) -> None:
     if den == 0:
         return
     before = squash(ctx.text[max(0, at - 40):at])
-    m = re.search(r"(财政供养人员|在职人员|人员)(?:情况)?[（(]?人?[）)]?$", before)
+    m = _rx()["rate_subject"].search(before)
     name = (m.group(1) if m else "财政供养人员") + "控制率"
     if any(r.name == name for r in ratios):
         return
@@ -132,22 +150,18 @@ def _money_labels() -> list[tuple[str, re.Pattern[str]]]:
     return [(k, re.compile(v)) for k, v in lexicon()["money_cells"].items()]
 
 
-_MONEY_RE = re.compile("支出|经费|预算|基金|资金|资本")
-# a money label written as a cell: at a line start, after a separator, or right before a figure or a colon
-_MONEY_CELL_RE = re.compile(r"(?:支出|经费|预算|基金|资金)(?:总额|合计|数|拨款|财政拨款|收入)?\s*(?:[:：]|\||\n|\t|[0-9０-９])")
-_UNIT_DECL = re.compile(r"[（(]\s*(万元|元)\s*(?:[）)]|\n)|单位\s*[:：]\s*(万元|元)(?![/])")
-
-
 def read_money_cells(ctx: Context, budget: dict, funding: dict) -> None:
     """Budget and funding figures of form cells: a label cell followed by exactly one figure.
 
     A bare figure takes the unit the form declares before it ((万元), 单位：元); without one it is left out.
     """
     text = ctx.text
-    toks = ctx.tokens_near(_MONEY_CELL_RE, after=60)
-    decls = [(m.start(), m.group(1) or m.group(2)) for m in _UNIT_DECL.finditer(text)]
+    rx = _rx()
+    cell_units = set(lexicon()["formcells"]["cell_units"])
+    toks = ctx.tokens_near(rx["money_cell"], after=60)
+    decls = [(m.start(), m.group(1) or m.group(2)) for m in rx["unit_decl"].finditer(text)]
     for i, t in enumerate(toks[:-1]):
-        if t.kind != "text" or not _MONEY_RE.search(t.text):
+        if t.kind != "text" or not rx["money"].search(t.text):
             continue
         s = squash(t.text)
         key = next((k for k, pat in _money_labels() if pat.match(s)), None)
@@ -158,11 +172,11 @@ def read_money_cells(ctx: Context, budget: dict, funding: dict) -> None:
         if v.kind not in ("num", "value") or (after is not None and after.is_figure and after.gap != 0):
             continue
         raw = normalize(squash(v.text))
-        m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(万元|万|元)?", raw)
+        m = rx["money_figure"].fullmatch(raw)
         if not m:
             continue
         unit = m.group(2)
-        if unit is None and after is not None and squash(after.text) in ("万", "万元", "元"):
+        if unit is None and after is not None and squash(after.text) in cell_units:
             unit = squash(after.text)
         if unit is None:
             near = [(abs(p - t.start) + (0 if p < t.start else 400), u) for p, u in decls if abs(p - t.start) < 1500]

@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import re
 
-from jixiao.extract.collect import Context, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import numbers_in, squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import to_wan
 
 
 @vocabulary_cache
 def _rx() -> dict[str, re.Pattern[str]]:
+    """The patterns of ``lexicon.yaml`` ``fund_text`` (its strings), and those built from its word lists."""
     f = lexicon()["fund_text"]
-    return {k: re.compile(v) for k, v in f.items()}
+    out = {k: re.compile(v) for k, v in f.items() if isinstance(v, str)}
+    out.update({
+        "numbered_budget": re.compile(rf"(?:{alt(f['numbered_budget'])})$"),
+        "numbered_executed": re.compile(rf"(?:{alt(f['numbered_executed'])})$"),
+        "numbered_marker": re.compile(rf"(?:{alt(f['numbered_word'])})[一二三四五六七八九十\d]+[:：]"),
+        "title_bracket": re.compile(rf"(?:{alt(f['title_bracket_after'])})[（(](?P<name>.+)[）)]$"),
+        "title_project_fund": re.compile(rf"({alt(f['title_project_word'])})(?:{alt(f['title_fund_word'])})$"),
+        "title_generic": re.compile(rf"{alt(f['title_generic'])}|\d{{4}}年?"),
+    })
+    return out
 
 
 def read_fund_statements(ctx: Context, budget: dict) -> None:
@@ -56,15 +67,15 @@ def read_project_name(ctx: Context, title: str | None) -> tuple[str, int, int] |
         return m.group("name"), m.start("name"), m.end("name")
     if title:
         t = squash(title)
-        pm = re.search(r"报告[（(](?P<name>.+)[）)]$", t)
+        pm = rx["title_bracket"].search(t)
         if pm and rx["project_end"].search(pm.group("name")):
             return _located(ctx, pm.group("name"))
         t = re.sub(r"^[（(][^）)]{1,12}[）)]", "", t)
         t = rx["title_tail"].sub("", t)
         t = re.sub(r"20\d\d年度?$", "", t)
         t = re.sub(r"^.*?20\d\d年度?", "", t) if re.search(r"20\d\d年", t[:30]) else t
-        t = re.sub(r"(项目)专项资金$", r"\1", t)
-        specific = re.sub(r"项目|资金|经费|专项|预算|支出|部门|单位|本级|年度|乡镇|县级|市级|省级|机关|\d{4}年?", "", t)
+        t = rx["title_project_fund"].sub(r"\1", t)
+        specific = rx["title_generic"].sub("", t)
         if 4 <= len(t) <= 60 and len(specific) >= 2 and rx["project_end"].search(t):
             return _located(ctx, t)
     m = rx["report_on"].search(text[:6000])
@@ -83,7 +94,7 @@ def numbered_projects(ctx: Context) -> list[dict]:
     rx = _rx()
     text = ctx.text
     out: list[dict] = []
-    if not re.search(r"项目[一二三四五六七八九十\d]+[:：]", text):
+    if not rx["numbered_marker"].search(text):
         return out
     heads = list(rx["numbered"].finditer(text))
     for k, m in enumerate(heads):
@@ -97,10 +108,10 @@ def numbered_projects(ctx: Context) -> list[dict]:
             if n.is_percent and "execution_rate" not in proj and rx["project_rate"].search(before):
                 proj["execution_rate"] = n.value
                 proj["_ev"]["execution_rate"] = (n.start, n.end)
-            elif n.is_money and "budget" not in proj and re.search(r"预算数?$", before):
+            elif n.is_money and "budget" not in proj and rx["numbered_budget"].search(before):
                 proj["budget"] = to_wan(n.value, n.unit)
                 proj["_ev"]["budget"] = (n.start, n.end)
-            elif n.is_money and "executed" not in proj and re.search(r"执行数?$|支出$", before):
+            elif n.is_money and "executed" not in proj and rx["numbered_executed"].search(before):
                 proj["executed"] = to_wan(n.value, n.unit)
                 proj["_ev"]["executed"] = (n.start, n.end)
         ctx.project_sections.append((m.start(), end, name))

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from jixiao.extract.cells import Tok, tokenize
-from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, D, NumberError, normalize
 
 _AMOUNT_ROLES = ("initial", "adjusted", "executed")
@@ -53,12 +53,24 @@ def _vocab() -> dict:
     f = lexicon()["funds"]
     words = sorted(((w, r) for r, ws in f["header_words"].items() for w in ws), key=lambda x: -len(x[0]))
     spaced = "|".join(r"\s*".join(re.escape(c) for c in w) for w, _ in words)
+    yuan, unit_label = alt(f["yuan"]), alt(f["unit_label"])
     return {
         "header_re": re.compile(rf"(?:{spaced}){f['header_suffix']}"),
         "words": words,
         "total_re": re.compile(f["total_row"]),
         "sub_re": re.compile(f["sub_row"]),
         "label_re": re.compile(f["block_label"]),
+        "anchor": f["anchor"],
+        "figure": re.compile(rf"[-−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?({alt(f['figure_units'])})?"),
+        "figure_units": "".join(f["figure_units"]),
+        "placeholder": re.compile(rf"^(—+|-+|/|／|{alt(f['placeholders'])})$"),
+        "header_gap": re.compile(rf"[|\t（）()A-Za-z/*{''.join(map(re.escape, f['header_gap_chars']))}\d]"),
+        "yuan_near": re.compile(rf"[（(](?:{yuan})[）)]|(?:{unit_label})[:：](?:{yuan})(?!/)"),
+        "yuan_above": re.compile(rf"(?:{alt(f['amount_unit_label'])})[:：]?\s*(?:{yuan})|(?:{unit_label})[:：]\s*(?:{yuan})(?![/])"),
+        "weight_note": re.compile(rf"[（(]\s*(\d{{1,3}})\s*(?:{alt(f['score_unit'])})\s*(?:[*×x]\s*(?:{alt(f['weight_times'])}))?\s*[）)]"),
+        "block_stop": re.compile(alt(f["block_stop"])),
+        "pair_connectors": frozenset(f["pair_connectors"]),
+        "row_words": re.compile(alt(f["row_words"])),
     }
 
 
@@ -74,24 +86,22 @@ def _role(matched: str) -> str | None:
 
 def _figure(t: Tok) -> Figure | None:
     s = normalize(squash(t.text))
-    m = re.fullmatch(r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(%|万元|元)?", s)
+    v = _vocab()
+    m = v["figure"].fullmatch(s)
     if not m:
         return None
     try:
-        v = D(s.rstrip("%万元").replace(",", "").replace("−", "-"))
+        value = D(s.rstrip(v["figure_units"]).replace(",", "").replace("−", "-"))
     except NumberError:
         return None
-    return Figure(v, t.text.strip(), t.start, t.end, percent=m.group(1) == "%")
-
-
-_PLACEHOLDER = re.compile(r"^(—+|-+|/|／|无)$")
+    return Figure(value, t.text.strip(), t.start, t.end, percent=m.group(1) == "%")
 
 
 def read_funds(text: str, start: int = 0, end: int | None = None) -> list[FundsBlock]:
     end = len(text) if end is None else end
-    if "执行" not in text and "预算" not in text:
-        return []
     v = _vocab()
+    if not any(w in text for w in v["anchor"]):
+        return []
     runs: list[list[tuple[int, int, str, str]]] = []
     run: list[tuple[int, int, str, str]] = []
     for m in v["header_re"].finditer(text, start, end):
@@ -100,7 +110,7 @@ def read_funds(text: str, start: int = 0, end: int | None = None) -> list[FundsB
             continue
         if run:
             gap = text[run[-1][1]:m.start()]
-            if len(gap) > 20 or re.search(r"[。；;]", gap) or len(squash(re.sub(r"[|\t（）()A-Za-z/*分\d]", "", gap))) > 6:
+            if len(gap) > 20 or re.search(r"[。；;]", gap) or len(squash(v["header_gap"].sub("", gap))) > 6:
                 runs.append(run)
                 run = []
         run.append((m.start(), m.end(), role, squash(m.group(0))))
@@ -128,13 +138,13 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     label = labels[-1].group(1) if labels else None
     unit = "万元"
     near = squash(text[max(0, h0 - 80):h1])
-    if re.search(r"[（(]元[）)]|单位[:：]元(?!/)", near) or re.search(r"金额单位[:：]?\s*元|单位[:：]\s*元(?![/])", text[max(0, h0 - 600):h0]):
+    if v["yuan_near"].search(near) or v["yuan_above"].search(text[max(0, h0 - 600):h0]):
         unit = "元"
     block = FundsBlock(start=h0, end=h1, columns=roles, unit=unit, label=label)
     rate_cols = [x[3] for x in run if x[2] == "rate"]
     block.rate_name = rate_cols[0] if rate_cols else None
     # the row's 分值 written in a header: 预算执行情况（20分） / 得分（20分*执行率）
-    wm = re.search(r"[（(]\s*(\d{1,3})\s*分\s*(?:[*×x]\s*执行率)?\s*[）)]", text[max(0, h0 - 60):h1 + 20])
+    wm = v["weight_note"].search(text[max(0, h0 - 60):h1 + 20])
     if wm:
         a = max(0, h0 - 60) + wm.start(1)
         block.weight_note = Figure(D(wm.group(1)), wm.group(1), a, a + len(wm.group(1)))
@@ -147,7 +157,7 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
         block.values = pairs
         return block
     window_end = min(limit, h1 + 1500)
-    stop = re.search(r"绩效指标|一级指标|年度总体目标|总体目标|绩效目标", text[h1:window_end])
+    stop = v["block_stop"].search(text[h1:window_end])
     window_end = h1 + stop.start() if stop else window_end
     rows: list[tuple[str, list[Figure | None], int]] = []
     labels = [(m.start(), m.end(), m.group(0), "total") for m in v["total_re"].finditer(text, h1, window_end)]
@@ -197,9 +207,6 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     return block
 
 
-_ROW_WORDS = re.compile("资金|拨款|结转|其他|支出|总额|合计|经费|收入|预算")
-
-
 def _other_rows(text: str, a: int, b: int, labels: list) -> list:
     """Row names the lexicon does not list (基本支出, 项目支出, 其中：当年 财政拨款 as one cell): a cell of words
     about money followed by a figure. A named row found by the lexicon keeps its own span."""
@@ -218,7 +225,7 @@ def _other_rows(text: str, a: int, b: int, labels: list) -> list:
         s, e = t.start, toks[j - 1].end
         cell = text[s:e]
         nxt = toks[j] if j < len(toks) else None
-        if nxt is not None and _figure(nxt) is not None and _ROW_WORDS.search(cell) and len(squash(cell)) <= 20:
+        if nxt is not None and _figure(nxt) is not None and _vocab()["row_words"].search(cell) and len(squash(cell)) <= 20:
             inside = [x for x in taken if x[0] < e and s < x[1]]
             if inside:  # the lexicon's name sits inside this cell: the cell is the row's name
                 out = [x for x in out if not (x[0] < e and s < x[1])]
@@ -233,6 +240,7 @@ def _other_rows(text: str, a: int, b: int, labels: list) -> list:
 def _collect(toks: list[Tok], i: int, one_rate: bool = False) -> list[Figure | None]:
     """Figures (None for a placeholder cell) from ``toks[i]`` on, up to the first word."""
     figs: list[Figure | None] = []
+    placeholder = _vocab()["placeholder"]
     for t in toks[i:]:
         s = squash(t.text)
         f = _figure(t)
@@ -240,7 +248,7 @@ def _collect(toks: list[Tok], i: int, one_rate: bool = False) -> list[Figure | N
             if one_rate and f.percent and any(x is not None and x.percent for x in figs):
                 break
             figs.append(f)
-        elif _PLACEHOLDER.match(s):
+        elif placeholder.match(s):
             figs.append(None)
         elif s in ("(", ")", "（", "）", ":", "："):
             continue
@@ -326,9 +334,10 @@ def _valid_split(vals: dict[str, str]) -> bool:
 
 def _pairs(text: str, run: list[tuple[int, int, str, str]]) -> dict[str, Figure]:
     out: dict[str, Figure] = {}
+    connectors = _vocab()["pair_connectors"]
     for _a, b, role, _ in run:
         toks = tokenize(text, b, min(len(text), b + 24))
-        toks = toks[1:] if toks and squash(toks[0].text) in ("为", "是", "：", ":", "资金数", "资金") else toks
+        toks = toks[1:] if toks and squash(toks[0].text) in connectors else toks
         if not toks or (f := _figure(toks[0])) is None:
             continue
         if role in _AMOUNT_ROLES and not f.percent or role == "rate" and f.percent:

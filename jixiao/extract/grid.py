@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.extract.cells import GLUED, SPACE, STRONG, Tok, is_score_number, tokenize
-from jixiao.extract.collect import lexicon, vocabulary_cache
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 
 NEG = float("-inf")
 
@@ -59,7 +59,7 @@ def _vocab() -> dict:
     for role, ws in g["header_words"].items():
         words.extend((w, role) for w in ws)
     words.sort(key=lambda x: -len(x[0]))
-    spaced = "|".join(r"\s*".join(re.escape(ch) for ch in w) for w, _ in words)
+    spaced = "|".join(_spaced(w) for w, _ in words)
     return {
         "header_re": re.compile(rf"(?:{spaced}){g['header_suffix']}"),
         "role_of": {w: r for w, r in words},
@@ -72,24 +72,32 @@ def _vocab() -> dict:
         "name_prefix_re": re.compile(g["name_prefix"]),
         "header_words": {w for w, _ in words},
         "weak": set(g["weak_words"]),
+        "header_anchor": g["header_anchor"],
+        "name_anchor": re.compile("|".join(_spaced(w) for w in g["name_anchor"])),
+        "fallback_anchor": re.compile("|".join(_spaced(w) for w in g["fallback_anchor"])),
+        "weight_note": re.compile(rf"[（(]?\d+(?:\.\d+)?(?:{alt(g['score_unit'])})[）)]?$"),
+        "bare": frozenset(g["bare_indicator"]),
+        "bare_start": tuple(g["bare_indicator"]),
     }
 
 
-_WEIGHT_NOTE = re.compile(r"[（(]?\d+(?:\.\d+)?分[）)]?$")
+def _spaced(word: str) -> str:
+    """A word as a pattern that allows spaces between its characters (指 标 名 称)."""
+    return r"\s*".join(re.escape(ch) for ch in word)
 
 
-@vocabulary_cache
+@vocabulary_cache(maxsize=4096)  # keyed by cell text: bounded
 def level1_name(s: str) -> str | None:
     """The level-1 name a cell holds (``产出指标（50分）`` → 产出指标), or None."""
     v = _vocab()
-    s = _WEIGHT_NOTE.sub("", squash(s))
+    s = v["weight_note"].sub("", squash(s))
     return s if s in v["level1"] else None
 
 
-@vocabulary_cache
+@vocabulary_cache(maxsize=4096)
 def level2_name(s: str) -> str | None:
     v = _vocab()
-    s = _WEIGHT_NOTE.sub("", squash(s))
+    s = v["weight_note"].sub("", squash(s))
     if s in v["level2"] or v["level2_re"].match(s):
         return s if s not in v["level1"] or s in v["both"] else None
     return None
@@ -110,7 +118,7 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
     end = len(text) if end is None else end
     v = _vocab()
     out: list[Header] = []
-    if "指" not in text and "分值" not in text and "得分" not in text:
+    if not any(w in text for w in v["header_anchor"]):
         return out  # no column word can be there
     run: list[tuple[int, int, str]] = []
 
@@ -142,14 +150,10 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
     return out
 
 
-_NAME_ANCHOR = re.compile(r"级\s*指\s*标|指\s*标\s*名\s*称|指\s*标\s*值|评\s*价\s*(?:内\s*容|指\s*标)|考\s*核\s*(?:内\s*容|指\s*标)|"
-                          r"(?:具\s*体|指\s*标)\s*(?:指\s*标|内\s*容)")
-
-
 def _windows(text: str, start: int, end: int, reach: int = 300) -> list[tuple[int, int]]:
     """Where a header can be: around its name column's words (every header names its indicators)."""
     out: list[list[int]] = []
-    for m in _NAME_ANCHOR.finditer(text, start, end):
+    for m in _vocab()["name_anchor"].finditer(text, start, end):
         a, b = max(start, m.start() - reach), min(end, m.end() + reach)
         if out and a <= out[-1][1]:
             out[-1][1] = b
@@ -220,6 +224,7 @@ class _Table:
         self.sq = [squash(t.text) for t in toks]
         self.kinds = [t.kind for t in toks]
         v = _vocab()
+        self.bare, self.bare_start = v["bare"], v["bare_start"]
         self.l1 = [level1_name(s) is not None for s in self.sq]
         self.l2 = [level2_name(s) is not None for s in self.sq]
         self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
@@ -277,7 +282,7 @@ class _Table:
             return 3.0 + self._gaps(i, k) * 0.5
         if role == "level2":
             joined = self.joined(i, k)
-            if sq[i].startswith("指标") or not level2_name(joined) or (self.l1[i] and not level2_name(sq[i])):
+            if sq[i].startswith(self.bare_start) or not level2_name(joined) or (self.l1[i] and not level2_name(sq[i])):
                 return NEG
             return 2.5 + self._gaps(i, k) * 0.5
         if role in ("target", "actual"):
@@ -304,7 +309,7 @@ class _Table:
             if self.l1[i] or (self.ph[i] or self.l2[i]) and n == 1:
                 return NEG
             joined = self.joined(i, k)
-            if _cjk(joined) < 2 or joined in ("指标", "指标等") or level1_name(joined) or level2_name(joined):
+            if _cjk(joined) < 2 or joined in self.bare or level1_name(joined) or level2_name(joined):
                 return NEG
             s = 1.0 - 0.15 * (self._sep[k] - self._sep[i + 1] if k > i + 1 else 0)
             if kinds[k - 1] in ("num", "pct") and toks[k - 1].gap != GLUED:
@@ -379,7 +384,7 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
                 if cur + e > best[k][j + 1]:
                     best[k][j + 1] = cur + e
                     back[k][j + 1] = ("take", i, j)
-        junk = _JUNK_LEVEL if i < n and (tab.l1[i] or tab.l2[i] or tab.sq[i] in ("指标", "指标等")) else _JUNK
+        junk = _JUNK_LEVEL if i < n and (tab.l1[i] or tab.l2[i] or tab.sq[i] in tab.bare) else _JUNK
         if i < n and row[0] > NEG and row[0] + junk > best[i + 1][0]:
             best[i + 1][0] = row[0] + junk
             back[i + 1][0] = ("junk", i, 0)
@@ -434,7 +439,7 @@ def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from
     else:  # only where a table can be: the form-like lines (a header is never inside punctuated prose)
         headers = [h for a, b in ranges for h in find_headers(text, max(a, start), min(b, end))]
     if not headers and fallback_from is not None:
-        m = re.search(r"三\s*级\s*指\s*标|一\s*级\s*指\s*标", text[fallback_from:end])
+        m = _vocab()["fallback_anchor"].search(text[fallback_from:end])
         if m:
             a = fallback_from + m.start()
             headers = [Header(a, fallback_from + m.end(), DEFAULT_ROLES)]

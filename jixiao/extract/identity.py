@@ -4,11 +4,40 @@ from __future__ import annotations
 
 import re
 
-from jixiao.extract.collect import Context, lexicon, rx
+from jixiao.extract.collect import Context, rx
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import D
 
-_GOAL_ROW = re.compile(r"^[ 　]*年度\s*(?:总体)?\s*(?:绩效)?\s*目标[ 　]*\t(?P<rest>[^\n]*)$", re.M)
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """The patterns of this module, built from ``lexicon.yaml`` ``sections`` and ``scores``."""
+    w, sc = lexicon()["sections"], lexicon()["scores"]
+    unit, conn = f"(?:{sc['unit']})", alt(sc["connector"])
+    return {
+        "goal_row": re.compile(rf"^[ 　]*(?:{w['goal_label']})[ 　]*\t(?P<rest>[^\n]*)$", re.M),
+        "signed": re.compile(rf"(?:{alt(w['signed_date_labels'])})\s*[:：]?\s*(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*日"),
+        "problems": re.compile(w["problems_heading"]),
+        "measures": re.compile(w["measures_heading"]),
+        "heading_words": re.compile(alt(w["heading_words"])),
+        "total": re.compile(
+            rf"(?P<label>{sc['total_label']})(?P<max>[（(]\d+{unit}[）)])?[ 　]*(?:{conn}|[:：])?[ 　|]{{0,6}}(?:\n[ 　|]*){{0,4}}"
+            rf"(?P<v>{_NUMBER})(?:[ 　]*\|?[ 　\n|]{{1,6}}(?P<v2>{_NUMBER})(?=[ 　\n|]*(?:{alt(sc['grade_marks'])}|{unit}|\n|$)))?"
+            rf"[ 　]*{unit}?"),
+        "not_total_context": re.compile(alt(sc["not_total_context"])),
+        "grade": re.compile(rf"(?:{sc['grade_label']})[\s|]*(?:{conn}|[:：])?[\s|]*(?P<g>{alt(sc['grades'])})"),
+    }
+
+
+@vocabulary_cache(maxsize=256)
+def _part_score(name: str) -> re.Pattern[str]:
+    """A level-1 part's stated score (部门管理指标总分 20 分，评价得分 18.99 分), compiled once per level name."""
+    sc = lexicon()["scores"]
+    return re.compile(rf"{re.escape(name)}(?:{sc['part_name_end']})[^。；\n]{{0,20}}?(?:{sc['part_score']})\s*"
+                      rf"(?:{alt(sc['connector'])})?\s*(?P<v>{_NUMBER})\s*(?:{sc['unit']})")
 
 
 def read_overall_goal(ctx: Context) -> dict[str, tuple[str, int, int]]:
@@ -18,10 +47,12 @@ def read_overall_goal(ctx: Context) -> dict[str, tuple[str, int, int]]:
     themselves (预期目标 first).
     """
     text = ctx.text
-    for m in _GOAL_ROW.finditer(text):
+    w = lexicon()["sections"]
+    goal_h, done_h = w["goal_header"], w["done_header"]
+    for m in _rx()["goal_row"].finditer(text):
         head = _cells(text, m.start(), m.end())[1:]
-        ig = next((i for i, (c, _, _) in enumerate(head) if "预期目标" in c), None)
-        ia = next((i for i, (c, _, _) in enumerate(head) if "实际完成" in c), None)
+        ig = next((i for i, (c, _, _) in enumerate(head) if any(h in c for h in goal_h)), None)
+        ia = next((i for i, (c, _, _) in enumerate(head) if any(h in c for h in done_h)), None)
         if ig is not None or ia is not None:  # headers here, texts on the next row, column under column
             nxt = text.find("\n", m.end())
             if nxt < 0:
@@ -53,26 +84,23 @@ def _cells(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
 
 
 def read_signed_date(ctx: Context) -> tuple[str | None, int, int]:
-    m = re.search(r"(?:填表|填报|报送|编制|签发|报告)日期\s*[:：]?\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日", ctx.text)
+    m = _rx()["signed"].search(ctx.text)
     if not m:
         return None, -1, -1
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}", m.start(1), m.end(0)
-
-
-_PROBLEM_HEAD = re.compile(r"存在(的)?(主要)?问题|问题及原因|存在不足|主要问题")
-_MEASURE_HEAD = re.compile(r"改进措施|整改措施|下一步(工作|改进)?(计划|措施|打算)?|改进建议|工作计划|工作建议")
 
 
 def read_sections(ctx: Context) -> dict[str, tuple[str, int, int]]:
     """问题 and 措施 texts: a heading followed by its paragraphs, or a label with text on the same line."""
     out: dict[str, tuple[str, int, int]] = {}
     paras = ctx.paras
+    pats = _rx()
     for i, p in enumerate(paras):
         head = p.text.strip()
         first_line = head.split("\n", 1)[0]
         if "\t" in first_line:
             continue
-        for key, pat in (("problems", _PROBLEM_HEAD), ("measures", _MEASURE_HEAD)):
+        for key, pat in (("problems", pats["problems"]), ("measures", pats["measures"])):
             if key in out or not pat.search(first_line) or len(first_line) > 40 and "\t" not in first_line:
                 continue
             # label and text on one line: "存在问题 疫情原因……"
@@ -108,9 +136,10 @@ def _is_section_heading(s: str) -> bool:
     first = s.split("\n", 1)[0].strip().rstrip("。.:：")
     if len(first) > 40 or re.search(r"[。；]", first):
         return False
+    pats = _rx()
     return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])", first)) and bool(
-        _MEASURE_HEAD.search(first) or _PROBLEM_HEAD.search(first) or re.match(r"^[一二三四五六七八九十]+、", first)
-        or re.search(r"计划|建议|经验|做法|评价|情况|结论", first))
+        pats["measures"].search(first) or pats["problems"].search(first) or re.match(r"^[一二三四五六七八九十]+、", first)
+        or pats["heading_words"].search(first))
 
 
 def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
@@ -118,33 +147,31 @@ def read_score_statements(ctx: Context, level1_names: list[str]) -> dict:
     text = ctx.text
     out: dict = {}
     for name in level1_names:
-        pat = re.compile(rf"{re.escape(name)}指标[^。；\n]{{0,20}}?(?:评价|自评)?得分\s*(?:为|是)?\s*(?P<v>\d+(?:\.\d+)?)\s*分")
-        m = pat.search(text)
+        m = _part_score(name).search(text)
         if m:
             out.setdefault("parts", {})[name] = (D(m.group("v")), m.start("v"), m.end("v"))
     # 自评得分为 96 分 / 总分 | 100 | 96 | 优 (分值 then 得分) / 总分(100分) | 100 / (一)自评得分⏎⏎100分。
-    total_re = re.compile(
-        r"(?P<label>项目自评分|自评得分|自评总分|自评分|评价得分|综合得分|总得分|最终得分|总[ 　]*分)"
-        r"(?P<max>[（(]\d+分[）)])?[ 　]*(?:为|是|[:：])?[ 　|]{0,6}(?:\n[ 　|]*){0,4}(?P<v>\d+(?:\.\d+)?)"
-        r"(?:[ 　]*\|?[ 　\n|]{1,6}(?P<v2>\d+(?:\.\d+)?)(?=[ 　\n|]*(?:优|良|中|差|分|\n|$)))?[ 　]*分?")
-    for m in total_re.finditer(text):
+    pats = _rx()
+    sc = lexicon()["scores"]
+    for m in pats["total"].finditer(text):
         clause_from = max(text.rfind(c, 0, m.start()) for c in "，,。；\n")
         clause = text[max(clause_from + 1, m.start() - 24):m.start()]
-        if re.search(r"指标体系|满分|分值|设置|构成|权重", clause) or any(n in clause for n in level1_names):
+        if pats["not_total_context"].search(clause) or any(n in clause for n in level1_names):
             continue
         if rx(r"\d").search(clause[-1:] if clause else ""):
             continue
         v = D(m.group("v"))
         after = text[m.end():m.end() + 30]
-        if squash(m.group("label")) == "总分" and v == 100 and not m.group("v2") and re.search(r"得分", after):
+        if squash(m.group("label")) in sc["scale_label"] and v == 100 and not m.group("v2") and \
+                any(w in after for w in sc["score_word"]):
             continue  # 总分100分，自评得分95分: the first figure is the scale
         if m.group("v2") and D(m.group("v2")) <= v and v == 100:
             out["total"] = (D(m.group("v2")), m.start("v2"), m.end("v2"))  # 分值 100, then the 得分
         else:
             out["total"] = (v, m.start("v"), m.end("v"))
         break
-    g = re.search(r"(?:自评|评价|绩效)?等级[\s|]*(?:为|是|[:：])?[\s|]*(?P<g>优秀|良好|优|良|中等|中|合格|差|不合格)", text)
+    g = pats["grade"].search(text)
     if g:
-        out["grade"] = (g.group("g")[0] if g.group("g") in ("优秀", "良好") else g.group("g"), g.start("g"), g.end("g"))
+        out["grade"] = (sc["grade_short"].get(g.group("g"), g.group("g")), g.start("g"), g.end("g"))
     return out
 

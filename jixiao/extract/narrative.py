@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, lexicon, rx
+from jixiao.extract.collect import Context, rx
 from jixiao.extract.text import LABEL_WINDOW, Num, Seg, clause_start, numbers_in, squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Breakdown, Project, Ratio
 from jixiao.numbers import ROUND_DOWN, ROUND_HALF_UP, parse_number, to_wan
 
@@ -48,26 +49,50 @@ def _money(n: Num) -> Decimal:
     return to_wan(n.value, n.unit)
 
 
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """The patterns of this module, built from ``lexicon.yaml`` ``narrative``."""
+    w = lexicon()["narrative"]
+    return {
+        "project_heading": re.compile(
+            r"^\s*(?:[（(]\s*[\d一二三四五六七八九十]+\s*[）)]|\d+[.、．]|[一二三四五六七八九十]+、)\s*"
+            rf"(?P<name>[^，。；：:\n]{{2,60}}?(?:{alt(w['project_name_end'])}))"
+            rf"(?:{w['project_heading_tail']})?\s*$"),
+        # 项目资金情况 / 部门预算资金 / 专项资金 name no project of their own
+        "generic_name": re.compile(rf"{alt(w['generic_name_words'])}|\d{{4}}年?"),
+        "adjustment_down": re.compile(alt(w["adjustment_down"])),
+        "expense_total": re.compile(w["expense_total"]),
+        "expense_item": re.compile(rf"^(?:{alt(w['expense_lead'])})?(?P<name>.{{2,40}}?(?:{alt(w['expense_name_end'])}))"
+                                   rf"(?:{w['expense_label_end']})$"),
+        "expense_generic": re.compile(w["expense_generic"]),
+        "funding": re.compile("|".join(lexicon()["funding"].values())),
+        "range": re.compile(rf"\s*({alt(w['range_words'])}|~|～|-|—)\s*\d"),
+        "not_budget_execution": re.compile(alt(w["not_budget_execution"])),
+        "subject_lead": re.compile(rf"^({alt(w['subject_lead'])})+[:：]?"),
+        "subject_end": re.compile(rf"({alt(w['subject_end'])})+$"),
+        "rate_name_unit": re.compile(w["rate_name_unit"]),
+        "sentence_subject_end": re.compile(w["sentence_subject_end"]),
+        "clause_subject_lead": re.compile(rf"^({alt(w['clause_subject_lead'])})+"),
+        "same_figure": re.compile(alt(w["same_figure"])),
+        "rate_kind": re.compile(w["rate_kind"]),
+        "rate_connector_end": re.compile(rf"({alt(w['rate_connector_end'])})+$"),
+        "breakdown_budget": re.compile(alt(w["breakdown_budget_words"])),
+        "breakdown_total_lead": re.compile(rf"^({alt(w['breakdown_total_lead'])})+"),
+        "breakdown_total_end": re.compile(rf"({alt(w['breakdown_total_end'])})$"),
+        "breakdown_part_lead": re.compile(rf"^({alt(w['breakdown_part_lead'])})+"),
+    }
+
+
 # ---------------------------------------------------------------- project sections
-
-_PROJECT_HEADING = re.compile(
-    r"^\s*(?:[（(]\s*[\d一二三四五六七八九十]+\s*[）)]|\d+[.、．]|[一二三四五六七八九十]+、)\s*"
-    r"(?P<name>[^，。；：:\n]{2,60}?(?:项目|经费|专项|资金))"
-    r"(?:的?(?:绩效)?(?:目标)?(?:完成|实施|执行|自评|评价|支出)?(?:情况|分析))?\s*$"
-)
-
-
-# 项目资金情况 / 部门预算资金 / 专项资金 name no project of their own
-_GENERIC_NAME_WORDS = re.compile(r"项目|资金|经费|专项|预算|支出|基本|财政|整体|部门|单位|本级|年度|\d{4}年?|情况|的")
-
 
 def find_project_sections(ctx: Context) -> None:
     """Headings naming a project (（1）XX专项经费项目) and the text they govern."""
     heads: list[tuple[int, int, str]] = []
+    pats = _rx()
     for p in ctx.paras:
         first = p.text.strip().split("\n", 1)[0]
-        m = _PROJECT_HEADING.match(first)
-        if m and len(_GENERIC_NAME_WORDS.sub("", m.group("name"))) >= 2:
+        m = pats["project_heading"].match(first)
+        if m and len(pats["generic_name"].sub("", m.group("name"))) >= 2:
             heads.append((p.start, p.end, m.group("name").strip()))
     for i, (start, _end, name) in enumerate(heads):
         stop = len(ctx.text)
@@ -99,6 +124,8 @@ def read_budget(ctx: Context, found: Found) -> None:
     public_scope = rx(lx["scoped_subjects"]["public"])
     ignore_scope = rx(lx["scoped_subjects"]["ignore"])
     text = ctx.text
+    w = lx["narrative"]
+    staffing_units, not_spending = w["staffing_units"], w["not_spending"]
     for sent in ctx.sents:
         if ctx.is_claimed(sent.start):
             continue
@@ -106,7 +133,7 @@ def read_budget(ctx: Context, found: Found) -> None:
         for n in numbers_in(text, sent.start, sent.end, cells=False):
             project = ctx.project_at(n.start)
             label = label_before(ctx, n.start, sent.start)
-            if n.unit in ("人", "名") and not project:
+            if n.unit in staffing_units and not project:
                 for key, pat in staffing:
                     if pat.search(label) and key not in found.staffing and n.value == n.value.to_integral_value():
                         found.staffing[key] = int(n.value)
@@ -124,7 +151,7 @@ def read_budget(ctx: Context, found: Found) -> None:
                         break
                 continue
             slot = next((s for s, pat in slots if pat.search(label)), None)
-            if slot is None or (slot in ("initial", "adjusted", "executed") and "收入" in label):
+            if slot is None or (slot in ("initial", "adjusted", "executed") and any(x in label for x in not_spending)):
                 continue
             if project:
                 _project_figure(ctx, found, project, slot, n)
@@ -138,7 +165,7 @@ def read_budget(ctx: Context, found: Found) -> None:
                 slot = "initial_" + slot
             if slot in ("initial", "adjusted", "executed"):
                 last_main = slot
-            if slot == "adjustment" and re.search("调减", label):
+            if slot == "adjustment" and _rx()["adjustment_down"].search(label):
                 value = -_money(n)
             else:
                 value = _money(n)
@@ -160,33 +187,32 @@ def _project_figure(ctx: Context, found: Found, name: str, slot: str, n: Num) ->
 
 # ---------------------------------------------------------------- project expense lists (003)
 
-_EXPENSE_ITEM = re.compile(r"^(?:其中|另外|此外)?(?P<name>.{2,40}?(?:经费|资金|项目|费))(?:项目)?支出(?:为|共)?$")
-
-
 def read_expense_lists(ctx: Context, found: Found) -> None:
     """Clauses 'XX经费支出 N 万元' after a 项目支出 total: the named project lines (003)."""
     text = ctx.text
+    pats = _rx()
+    funding = pats["funding"]
+    anchor = lexicon()["narrative"]["expense_anchor"]
     for para in ctx.paras:
-        if "项目支出" not in para.text or ctx.is_claimed(para.start):
+        if not any(a in para.text for a in anchor) or ctx.is_claimed(para.start):
             continue
         nums = numbers_in(text, para.start, para.end, cells=False)
         seen_total = False
         items: list[tuple[str, Num]] = []
-        funding = re.compile("|".join(lexicon()["funding"].values()))
         for n in nums:
             if not n.is_money:
                 continue
             label = label_before(ctx, n.start, para.start)
-            if re.search(r"^(本年|全年|年度|当年|\d{4}年)?项目支出(总计|合计|共计)?(为|共)?$", label):
+            if pats["expense_total"].search(label):
                 seen_total = True
                 continue
             if not seen_total:
                 continue
-            m = _EXPENSE_ITEM.match(label)
+            m = pats["expense_item"].match(label)
             if not m:
                 continue
             name = m.group("name")
-            if (funding.search(label) or re.fullmatch(r"(其他|基本|人员|日常公用|公用)?(资金|经费|项目|费)", name)
+            if (funding.search(label) or pats["expense_generic"].fullmatch(name)
                     or any(p["name"] == name for p in found.projects)):
                 continue
             items.append((name, n))
@@ -221,6 +247,9 @@ def read_ratios(ctx: Context, found: Found) -> None:
     skip = rx(lx["rate_skip"])
     exec_label = rx(lx["execution_rate_label"])
     adj_label = rx(lx["adjustment_rate_label"])
+    pats = _rx()
+    w = lx["narrative"]
+    several_end, several = tuple(w["several_rates_end"]), w["several_rates"]
     text = ctx.text
     for si, sent in enumerate(ctx.sents):
         if ctx.is_claimed(sent.start):
@@ -228,7 +257,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
         for n in _percents(ctx, sent):
             label = label_before(ctx, n.start, sent.start)
             after = text[n.end:n.end + 4]
-            if re.match(r"\s*(至|到|~|～|-|—)\s*\d", after) or label.endswith(("在", "分别为", "分别是")) or "分别" in label:
+            if pats["range"].match(after) or label.endswith(several_end) or any(x in label for x in several):
                 continue
             project = ctx.project_at(n.start)
             if project and exec_label.search(label):
@@ -237,7 +266,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
                     proj["execution_rate"] = n.value
                     proj.setdefault("_ev", {})["execution_rate"] = (n.start, n.end)
                 continue
-            if exec_label.search(label) and not re.search(r"季度|序时|时序|采购|项目", label):
+            if exec_label.search(label) and not pats["not_budget_execution"].search(label):
                 if "execution_rate" not in found.budget:
                     found.budget["execution_rate"] = n.value
                     ctx.mark("budget.execution_rate", n.start, n.end)
@@ -261,7 +290,7 @@ def read_ratios(ctx: Context, found: Found) -> None:
                 subject = _rate_subject(ctx, sent, n, name)
                 if subject and len(subject) <= 16 and not re.search(r"[，,。]", subject):
                     name = subject + name
-                elif name != "完成率":
+                elif name not in w["standalone_rates"]:
                     continue
             if any(r.name == name for r in found.ratios):
                 continue
@@ -308,8 +337,9 @@ def _composed_rate_name(ctx: Context, sent: Seg, n: Num, label: str) -> str | No
     if not nums:
         return None
     subject = squash(text[pcs:nums[-1].start])
-    subject = re.sub(r"^(其中|本年度|本年|上年度|全年|今年)+[:：]?", "", subject)
-    subject = re.sub(r"(减少|增加|下降|增长|合计|共计|为|是)+$", "", subject)
+    pats = _rx()
+    subject = pats["subject_lead"].sub("", subject)
+    subject = pats["subject_end"].sub("", subject)
     if not (2 <= len(subject) <= 16) or re.search(r"\d", subject):
         return None
     return subject + ("占" + share.group("base") if share else change.group("word"))
@@ -318,7 +348,7 @@ def _composed_rate_name(ctx: Context, sent: Seg, n: Num, label: str) -> str | No
 def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
     if re.search(r"[、\d%％.．]", name):
         name = re.split(r"[、\d%％.．]", name)[-1]
-        name = re.sub(r"^(万元|万人次|人次|万人|元|人|名|个|项|次|户|家)(的)?", "", name)  # the unit of the cut figure
+        name = _rx()["rate_name_unit"].sub("", name)  # the unit of the cut figure
     if "“" in name:
         name = name[name.index("“"):]
     prev = None
@@ -326,7 +356,7 @@ def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
         prev = name
         name = strip.sub("", name)
     # a long name is usually a sentence: keep its tail after the last verb-like break
-    for sep in ("的", "使", "让", "将"):
+    for sep in lexicon()["narrative"]["rate_name_breaks"]:
         if len(name) > 14 and sep in name:
             name = name.rsplit(sep, 1)[1]
     return name
@@ -335,10 +365,11 @@ def _clean_rate_name(name: str, strip: re.Pattern[str]) -> str:
 def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
     """The subject a generic rate name refers to (得分率 → 部门管理指标; 占比 → 45岁以下)."""
     text = ctx.text
-    if name in ("得分率", "完成率"):
+    pats = _rx()
+    if name in lexicon()["narrative"]["sentence_subject_rates"]:
         first_num = next(iter(numbers_in(text, sent.start, n.start)), None)
         head = squash(text[sent.start:first_num.start if first_num else n.start])
-        head = re.sub(r"(指标)?(总分|满分|分值|得分|总计|合计)(为|是)?$", "", head)
+        head = pats["sentence_subject_end"].sub("", head)
         head = re.sub(r"^[\d.、]+", "", head)
         return head + ("指标" if head and not head.endswith("指标") and "指标" in text[sent.start:n.start] else "")
     # previous clause: the text before its last number
@@ -351,7 +382,7 @@ def _rate_subject(ctx: Context, sent: Seg, n: Num, name: str) -> str:
     if not nums:
         return ""
     subject = squash(text[pcs:nums[-1].start])
-    subject = re.sub(r"^(其中|包括|有|共|全年)+", "", subject)
+    subject = pats["clause_subject_lead"].sub("", subject)
     return subject
 
 
@@ -385,6 +416,7 @@ def _find_inputs(ctx: Context, si: int, rate: Num) -> tuple[Num | None, Num | No
     # the inputs of a rate are written near it: the twelve nearest figures bound the pairs tried
     nums = sorted(nums, key=lambda n: abs(n.start - rate.start))[:12]
     best: tuple[int, Num, Num] | None = None
+    same_figure = _rx()["same_figure"]
     for a in nums:
         for b in nums:
             if b.value == 0:
@@ -392,7 +424,7 @@ def _find_inputs(ctx: Context, si: int, rate: Num) -> tuple[Num | None, Num | No
             same = a is b
             if not _same_kind(a, b):
                 continue
-            if same and not re.search(r"均|全部|全都", text[a.end:a.end + 12]):
+            if same and not same_figure.search(text[a.end:a.end + 12]):
                 continue
             if not _matches(rate.value, _money_or(a) / _money_or(b) * 100):
                 continue
@@ -431,7 +463,7 @@ def _stated_inputs(ctx: Context, si: int, rate: Num, is_share: bool) -> tuple[Nu
         p = ctx.sents[si - 1]
         prev = [n for n in numbers_in(text, p.start, p.end, cells=False) if not n.is_percent and n.value != 0]
         labels = "".join(label_before(ctx, n.start, p.start) for n in prev)
-        key = re.sub(r"(控制|执行|利用|完成|到位|覆盖|合格|达标)?率$", "", _strip_rate_name(text, sent, rate))
+        key = _rx()["rate_kind"].sub("", _strip_rate_name(text, sent, rate))
         if len(key) >= 2 and any(key[i:i + 2] in labels for i in range(len(key) - 1)):
             before = prev
     if len(before) != 2 or not _same_kind(before[0], before[1]) or 0 in (before[0].value, before[1].value):
@@ -445,7 +477,7 @@ def _stated_inputs(ctx: Context, si: int, rate: Num, is_share: bool) -> tuple[Nu
 def _strip_rate_name(text: str, sent: Seg, rate: Num) -> str:
     """The words of a rate's own clause before its connector (固定资产利用率为 → 固定资产利用率)."""
     words = squash(text[clause_start(text, rate.start, sent.start):rate.start])
-    return re.sub(r"(为|是|达|达到|约|：|:)+$", "", words)
+    return _rx()["rate_connector_end"].sub("", words)
 
 
 def _money_or(n: Num) -> Decimal:
@@ -458,21 +490,20 @@ def _same_kind(a: Num, b: Num) -> bool:
     return (a.unit[:1] or "") == (b.unit[:1] or "")
 
 
-_BASE_LABELS = (("年初", "年初"), ("调整后", "调整后"), ("全年", "调整后"), ("批复", "年初"))
-
-
 def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dict[str, Decimal]:
     """Candidate denominators named near a ratio (年初 / 调整后 预算), for definition checks."""
     bases: dict[str, Decimal] = {}
     start, end = ctx.sents[si].start, ctx.sents[si].end
+    w = lexicon()["narrative"]
+    budget_words = w["rate_base_budget"]
     for n in numbers_in(ctx.text, start, end):
         if not n.is_money:
             continue
         label = label_before(ctx, n.start, start)
-        for word, key in _BASE_LABELS:
-            if word in label and "预算" in label and key not in bases:
+        for word, key in w["rate_bases"].items():
+            if word in label and any(b in label for b in budget_words) and key not in bases:
                 bases[key] = _money(n)
-    if "调整率" in name:
+    if any(x in name for x in w["adjustment_rates"]):
         if "initial" in found.budget:
             bases.setdefault("年初", found.budget["initial"])
         if "adjusted" in found.budget:
@@ -485,12 +516,14 @@ def _bases_for(ctx: Context, found: Found, si: int, rate: Num, name: str) -> dic
 def read_breakdowns(ctx: Context, found: Found) -> None:
     """A total followed by 其中 parts of the same unit (共处置个案 N 宗。其中 A 宗，B 宗 …)."""
     text = ctx.text
-    budget_words = re.compile(r"基本支出|项目支出|人员经费|公用经费")
+    pats = _rx()
+    w = lexicon()["narrative"]
+    budget_words = pats["breakdown_budget"]
     for si, sent in enumerate(ctx.sents):
         if ctx.is_claimed(sent.start):
             continue
         body = text[sent.start:sent.end]
-        k = body.find("其中")
+        k = min((i for i in (body.find(o) for o in w["breakdown_opener"]) if i >= 0), default=-1)
         if k < 0:
             continue
         pos = sent.start + k
@@ -514,16 +547,18 @@ def read_breakdowns(ctx: Context, found: Found) -> None:
             s = sum((p.value for p in parts), Decimal(0))
             if s > total.value:
                 continue  # overlapping categories (党员, 45岁以下 …), not a partition
-            name = re.sub(r"^(今年以来|全年|本年|累计|共计?|合计|总计|现有)+", "", label_before(ctx, total.start, sent.start if total.start >= sent.start else ctx.sents[si - 1].start))
-            name = re.sub(r"(为|共|约|达)$", "", name)
+            name = pats["breakdown_total_lead"].sub("", label_before(
+                ctx, total.start, sent.start if total.start >= sent.start else ctx.sents[si - 1].start))
+            name = pats["breakdown_total_end"].sub("", name)
             key = (total.value, tuple(p.value for p in parts))
             if any((b.total, tuple(v for _, v in b.parts)) == key for b in found.breakdowns):
                 continue  # the same list stated twice
             idx = len(found.breakdowns)
             found.breakdowns.append(Breakdown(
                 name=name or "合计", total=total.value,
-                parts=tuple((re.sub(r"^(其中|：|:)+", "", lb).rstrip("约为") or f"第{i + 1}项", p.value) for i, (lb, p) in enumerate(zip(labels, parts, strict=True))),
-                unit=unit, exhaustive=any("其他" in lb or "其它" in lb for lb in labels)))
+                parts=tuple((pats["breakdown_part_lead"].sub("", lb).rstrip("".join(w["breakdown_part_end"])) or f"第{i + 1}项",
+                             p.value) for i, (lb, p) in enumerate(zip(labels, parts, strict=True))),
+                unit=unit, exhaustive=any(c in lb for lb in labels for c in w["breakdown_catch_all"])))
             ctx.mark(f"breakdowns[{idx}].total", total.start, total.end)
             for j, p in enumerate(parts):
                 ctx.mark(f"breakdowns[{idx}].parts[{j}]", p.start, p.end)

@@ -17,18 +17,34 @@ from dataclasses import dataclass
 
 from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Indicator, Ratio
 from jixiao.numbers import D, NumberError
 
-_SECTION = re.compile(r"(?:绩效)?(?:产出|效益|效果|满意度|成本|绩效)?指标(?:的)?(?:完成情况|完成分析|分析|情况)|绩效目标(?:完成情况)?[。.:：]")
-_LEVEL1 = re.compile(r"(产出|效益|效果|满意度|成本)指标")
-_LEVEL2 = re.compile(r"^(数量|质量|时效|成本|经济效益|社会效益|生态效益|可持续影响|服务对象满意度|满意度)指标[:：]")
 _ITEM_START = re.compile(r"^(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|[①②③④⑤⑥⑦⑧⑨⑩])\s*")
-_VALUE = re.compile(
-    r"(?P<val>(?:[≥≤≧≦><]=?|不低于|不少于|达到|超过)?\s*\d+(?:\.\d+)?\s*(?:%|万人次|人次|万人|人|天|万元|元|个|项|次|场|件|户|名|"
-    r"所|家|台|套|座|间|吨|亩|公里|米|平方米|册|份|篇|期|批|条|起|例|种|小时|月|年|万册|万)?)$")
-_COMPLETION = re.compile(r"^(?:指标)?完成率\s*(?:为|达)?\s*(?P<rate>\d+(?:\.\d+)?)\s*%$")
-_QUALITATIVE = re.compile(r"(?P<val>(?:有效|显著|明显|大幅|稳步|持续|进一步|基本|全面)?(?:提高|提升|改善|增强|增加|加强|达到|完成|实现|落实))$")
+
+
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """The patterns of this module, built from ``lexicon.yaml`` ``narrind``."""
+    w = lexicon()["narrind"]
+    target, actual = alt(w["target_markers"]), w["actual_marker"]
+    return {
+        "section": re.compile(rf"(?:{w['section']})|(?:{w['section_goal']})[。.:：]"),
+        "anchor": re.compile(alt(w["section_anchor"])),
+        "heading_end": re.compile(rf"(?:{alt(w['section_heading_end'])})[。.:：]?"),
+        "level1": re.compile(rf"({alt(w['level1'])})"),
+        "level2": re.compile(rf"^({alt(w['level2'])})[:：]"),
+        "value": re.compile(rf"(?P<val>(?:[≥≤≧≦><]=?|{alt(w['value_comparators'])})?\s*\d+(?:\.\d+)?\s*"
+                            rf"(?:{alt(w['value_units'])})?)$"),
+        "completion": re.compile(rf"^(?:{w['completion_label']})\s*(?:{alt(w['completion_connector'])})?\s*"
+                                 r"(?P<rate>\d+(?:\.\d+)?)\s*%$"),
+        "qualitative": re.compile(rf"(?P<val>(?:{alt(w['qualitative_adverbs'])})?(?:{alt(w['qualitative_verbs'])}))$"),
+        "listed_name": re.compile(rf"(?:{alt(w['listed_name_end'])})$|{alt(w['listed_name_words'])}"),
+        "target": re.compile(rf"(?:{target})[:：]"),
+        "actual": re.compile(rf"(?:{actual})[:：]"),
+        "marker": re.compile(rf"({target}|{actual})[:：]"),
+    }
 
 
 @dataclass
@@ -55,17 +71,15 @@ def _clauses(text: str, start: int, end: int) -> list[_Clause]:
     return out
 
 
-_ANCHOR = re.compile(r"指标|绩效目标")
-
-
 def _sections_found(text: str):
     """Matches of the section pattern, tried only around its anchor words (a plain search for 指标 is fast,
     the pattern's optional prefixes are not)."""
     last = -1
-    for a in _ANCHOR.finditer(text):
+    section = _rx()["section"]
+    for a in _rx()["anchor"].finditer(text):
         if a.start() <= last:
             continue
-        m = _SECTION.search(text, max(0, a.start() - 8), a.end() + 8)
+        m = section.search(text, max(0, a.start() - 8), a.end() + 8)
         if m:
             last = m.end()
             yield m
@@ -82,6 +96,7 @@ def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
     out = []
     text = ctx.text
     seen = -1
+    rx = _rx()
     for m in _sections_found(text):
         a, b = _line_at(text, m.start())
         if a <= seen or m.start() - a > 40:
@@ -91,9 +106,9 @@ def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
         head = line.strip()[:40]
         if not line.strip() or ctx.is_claimed(a) or "\t" in line or "|" in line:
             continue
-        l1 = _LEVEL1.search(head)
+        l1 = rx["level1"].search(head)
         level1 = l1.group(0) if l1 else None
-        inline = re.search(r"(?:情况|分析|目标)[。.:：]?", head)
+        inline = rx["heading_end"].search(head)
         start = a + line.find(inline.group(0)) + len(inline.group(0)) if inline else b
         end = b
         nxt = b
@@ -105,7 +120,7 @@ def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
             qa, qb = _line_at(text, nxt)
             q = text[qa:qb]
             qf = q.strip()
-            if _ITEM_START.match(qf) and len(qf) < 40 or _SECTION.search(qf[:40]) or "|" in q or "\t" in q:
+            if _ITEM_START.match(qf) and len(qf) < 40 or rx["section"].search(qf[:40]) or "|" in q or "\t" in q:
                 break
             end = qb
             nxt = qb
@@ -116,6 +131,8 @@ def _sections(ctx: Context) -> list[tuple[int, int, str | None]]:
 def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
     """Indicators (and their completion rates) from prose sections; evidence under ``_list[i]``."""
     text = ctx.text
+    rx = _rx()
+    not_name_end = tuple(lexicon()["narrind"]["not_name_end"])
     out: list[Indicator] = []
     for start, end, level1 in _sections(ctx):
         clauses = _clauses(text, start, end)
@@ -130,19 +147,19 @@ def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
                 break
             body = c.text
             off = 0
-            m2 = _LEVEL2.match(body)
+            m2 = rx["level2"].match(body)
             if m2:
                 level2, off = m2.group(0)[:-1], m2.end()
             im = _ITEM_START.match(body[off:])
             off += im.end() if im else 0
             rest = body[off:]
             nxt = clauses[k + 1].text if k + 1 < len(clauses) else ""
-            comp = _COMPLETION.match(nxt)
-            vm = _VALUE.search(rest) or (_QUALITATIVE.search(rest) if comp else None)
+            comp = rx["completion"].match(nxt)
+            vm = rx["value"].search(rest) or (rx["qualitative"].search(rest) if comp else None)
             if not vm:
                 continue
             name = squash(rest[:vm.start()])
-            if not (2 <= len(name) <= 30) or re.search(r"\d", name[:1]) or "指标" in name[-2:]:
+            if not (2 <= len(name) <= 30) or re.search(r"\d", name[:1]) or name.endswith(not_name_end):
                 continue
             val = squash(vm.group("val"))
             a = c.start + off + vm.start("val")
@@ -155,7 +172,7 @@ def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
                 idx = len(ratios)
                 ratios.append(Ratio(name=f"{name}指标完成率", stated=D(r)))
                 ctx.mark(f"other_rates[{idx}].stated", rs, rs + len(r))
-            elif val.endswith("%") and re.search(r"[率度性况识]$|下达|上报|公告|公示|使用|到位", name):
+            elif val.endswith("%") and rx["listed_name"].search(name):
                 items.append((ind, {**spans, "_list": True}))
         listed = [x for x in items if x[1].get("_list")]
         if 0 < len(listed) < 3:
@@ -174,12 +191,14 @@ def read_prose_indicators(ctx: Context, ratios: list[Ratio]) -> list[Indicator]:
 def _paired_lists(text: str, clauses: list[_Clause]) -> list[tuple[Indicator, dict]]:
     """``目标：A 200人，B 39人 … 实际完成：A 230人，B 52人`` → indicators with target and actual."""
     joined = "".join(c.text for c in clauses)
-    if not re.search(r"目标[:：]", joined) or not re.search(r"实际完成(?:情况)?[:：]", joined):
+    rx = _rx()
+    if not rx["target"].search(joined) or not rx["actual"].search(joined):
         return []
     targets: dict[str, tuple[str, int, int, int, int]] = {}
     mode = None
     out: list[tuple[Indicator, dict]] = []
-    marker = re.compile(r"(目标|实际完成(?:情况)?)[:：]")
+    marker = rx["marker"]
+    target_markers = lexicon()["narrind"]["target_markers"]
     for c in clauses:
         body = c.text
         pieces: list[tuple[str | None, int, int]] = []
@@ -191,10 +210,10 @@ def _paired_lists(text: str, clauses: list[_Clause]) -> list[tuple[Indicator, di
         pieces.append((None, pos, len(body)))
         for switch, p0, p1 in pieces:
             if switch:
-                mode = "target" if switch == "目标" else "actual"
+                mode = "target" if switch in target_markers else "actual"
                 continue
             item = body[p0:p1]
-            vm = _VALUE.search(item)
+            vm = rx["value"].search(item)
             if not vm or mode is None:
                 continue
             name = squash(item[:vm.start()])

@@ -10,21 +10,35 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context
 from jixiao.extract.funds import FundsBlock, read_funds
 from jixiao.extract.grid import _vocab as _grid_vocab
 from jixiao.extract.grid import level1_name, level2_name, read_tables
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Indicator
 from jixiao.numbers import D, NumberError, to_wan
 
-_LEVEL_WEIGHT = re.compile(r"[（(]?(\d+(?:\.\d+)?)分[）)]?$")
+
+@vocabulary_cache
+def _rx() -> dict:
+    """The patterns of this module, built from ``lexicon.yaml`` ``grid``."""
+    g = lexicon()["grid"]
+    unit = alt(g["score_unit"])
+    return {
+        "level_weight": re.compile(rf"[（(]?(\d+(?:\.\d+)?)(?:{unit})[）)]?$"),
+        "unit_chars": "".join(g["score_unit"]),
+        "total_row": re.compile(rf"({alt(g['total_rows'])})"),
+        "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
+                               rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{unit})|{alt(g['score_words'])}"),
+        "bad_value": re.compile(alt(g["not_value"])),
+    }
 
 
 def _dec(s: str | None) -> Decimal | None:
     if not s:
         return None
-    s = s.rstrip("分")
+    s = s.rstrip(_rx()["unit_chars"])
     try:
         return D(s)
     except (NumberError, ValueError):
@@ -38,6 +52,7 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
     """
     out: list[Indicator] = []
     v = _grid_vocab()
+    rx = _rx()
     for header, rows, stop in read_tables(ctx.text, fallback_from=fallback_from, skip=ctx.is_claimed):
         if any(ctx.is_claimed(r.cells["name"][1]) for r in rows if "name" in r.cells):
             continue  # read by another reader (tab rows of a docx/xlsx grid)
@@ -50,13 +65,13 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
             if "level1" in c:
                 raw = c["level1"][0]
                 level1 = level1_name(raw)
-                m = _LEVEL_WEIGHT.search(raw)
+                m = rx["level_weight"].search(raw)
                 l1w = _dec(m.group(1)) if m else _dec(c.get("level1_weight", ("",))[0])
                 level2 = None
             if "level2" in c:
                 level2 = level2_name(c["level2"][0])
             name = v["name_prefix_re"].sub("", c["name"][0]) if "name" in c else ""
-            if not name or v["placeholder_re"].match(name) or re.fullmatch(r"(小计|合计|总计)", name):
+            if not name or v["placeholder_re"].match(name) or rx["total_row"].fullmatch(name):
                 continue
             values = [k for k in ("target", "actual", "weight", "score") if k in c]
             if not values or not _plausible(name, c) or _runs_into_level(name):
@@ -87,10 +102,6 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
     return out
 
 
-_BAD_NAME = re.compile(r"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|每[超低高]过?|扣\d|计\d+分|得分|分值")
-_BAD_VALUE = re.compile(r"指标|分值|得分")
-
-
 def _runs_into_level(name: str) -> bool:
     """A name that starts with a level name (数量指标建设…): the table's cells ran together."""
     words = lexicon()["grid"]["level2_common"]
@@ -119,10 +130,11 @@ def _trusted(header, rows: list) -> list:
 def _plausible(name: str, c: dict) -> bool:
     """A row a person would read off the table: a name that is not prose, values that are not labels,
     a score within its weight."""
-    if len(name) > 80 or _BAD_NAME.search(name) or sum(ch.isdigit() for ch in name) > len(name) // 2:
+    rx = _rx()
+    if len(name) > 80 or rx["bad_name"].search(name) or sum(ch.isdigit() for ch in name) > len(name) // 2:
         return False
     for key in ("target", "actual"):
-        if key in c and (_BAD_VALUE.search(c[key][0]) or len(c[key][0]) > 40):
+        if key in c and (rx["bad_value"].search(c[key][0]) or len(c[key][0]) > 40):
             return False
     w = _dec(c["weight"][0]) if "weight" in c else None
     s = _dec(c["score"][0]) if "score" in c else None

@@ -12,8 +12,8 @@ import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import normalize
 
 _END_PUNCT = "。；！？：:;!?”」）)"
@@ -68,14 +68,23 @@ def _block(text: str, a: int, b: int, out: list[Seg]) -> None:
         out.append(Seg(a, b, text[a:b]))
 
 
-_HEADING_RE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.](?!\d)\s*\S|第[一二三四五六七八九十]+[章节部分])"
-)
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """A numbered heading, and a number with its unit as written in prose (``lexicon.yaml`` ``text``)."""
+    w = lexicon()["text"]
+    return {
+        "heading": re.compile(
+            r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]|\d+[、．.](?!\d)\s*\S|"
+            rf"第[一二三四五六七八九十]+(?:{alt(w['heading_part'])}))"),
+        "number": re.compile(
+            r"(?P<num>(?<![\d.,])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
+            rf"(?P<unit>{alt(w['number_units'])})?"),
+    }
 
 
 def _is_heading(s: str) -> bool:
     first = s.strip().split("\n", 1)[0]
-    return bool(_HEADING_RE.match(first)) and len(first) < 40
+    return bool(_rx()["heading"].match(first)) and len(first) < 40
 
 
 def sentences(text: str, para: Seg) -> list[Seg]:
@@ -118,13 +127,6 @@ def squash(s: str) -> str:
     ``str.split()`` splits on exactly the characters ``\\s`` matches, and is three times faster.
     """
     return "".join(s.split())
-
-
-# A written number with its unit, as it appears in prose.
-NUMBER_UNIT_RE = re.compile(
-    r"(?P<num>(?<![\d.,])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*"
-    r"(?P<unit>万元|亿元|千元|元|%|％|万人次|万人|万户|万|人次|人|户|个|项|场次|场|次|宗|件|份|篇|名|台|辆|所|家|户|平方米|公里|天|期|批|条|套|册|本|起|分)?"
-)
 
 
 _PIPE_ROW = re.compile(r"^\s*\|?[^|\n]*\|[^|\n]*\|")
@@ -185,7 +187,7 @@ def numbers_in(text: str, start: int, end: int, *, cells: bool = True) -> list[N
     return [n for n, c in zip(nums[lo:hi], in_cell[lo:hi], strict=True) if not c]
 
 
-@lru_cache(maxsize=8)
+@vocabulary_cache(maxsize=8)
 def _index(text: str) -> tuple[list[Num], list[int], list[bool]]:
     """Every number of a document once: (numbers, their starts, whether on a table line)."""
     nums: list[Num] = []
@@ -198,11 +200,12 @@ def _index(text: str) -> tuple[list[Num], list[int], list[bool]]:
             tab_lines.append((pos, pos + len(line)))
         pos += len(line) + 1
     tab_starts = [a for a, _ in tab_lines]
-    for m in NUMBER_UNIT_RE.finditer(norm):
+    not_figure = set(lexicon()["text"]["not_figure_after"])
+    for m in _rx()["number"].finditer(norm):
         num = m.group("num")
         unit = (m.group("unit") or "").replace("％", "%")
         after = norm[m.end("num"):m.end("num") + 3].lstrip()
-        if not unit and after[:1] in ("年", "月", "日", "季", "号", "届", "周"):
+        if not unit and after[:1] in not_figure:
             continue
         if not unit and after[:1] in (".", "、", "．") and "." not in num:
             continue  # list marker "1." / "2、"

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.extract.collect import Context, lexicon, vocabulary_cache
+from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 
 _CJK = r"\u4e00-\u9fa5"
 
@@ -31,6 +32,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
     ix = lx["identity"]
     suffix = lx["org_suffix"]
     labels = "|".join([lx["form_labels"], ix["unit_fields"], ix["implementer_fields"], ix["supervisor_fields"]])
+    seals = alt(ix["seal_words"])
+    seal_notes = "|".join(rf"[（(]{re.escape(w)}[）)]" for w in ix["seal_words"])  # （公章）|（盖章）
     return {
         # a title names the document's kind: the genre's words, or the title pattern of a report form
         "title_words": re.compile("|".join([ix["title_words"], *_form_titles()])),
@@ -44,17 +47,29 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "org_end": re.compile(rf"(?:{suffix})"),
         "title_org": re.compile(
             rf"^(?P<org>[{_CJK}（）()·]{{2,40}}?(?:{suffix}))"
-            r"(?=\s*(?:20\d\d|[（(]?\d|部门|整体|单位|绩效|预算|关于|项目支出|决算|$))"),
-        "short_name": re.compile(rf"(?P<org>[{_CJK}（）()]{{2,40}}?(?:{suffix}))\s*[（(]\s*以下简称"),
+            rf"(?=\s*(?:20\d\d|[（(]?\d|{alt(ix['title_org_next'])}|$))"),
+        "short_name": re.compile(
+            rf"(?P<org>[{_CJK}（）()]{{2,40}}?(?:{suffix}))\s*[（(]\s*(?:{alt(ix['short_name_markers'])})"),
+        "short_name_marker": re.compile(alt(ix["short_name_markers"])),
         "subject": re.compile(
-            rf"(?:^|[。；\n]|(?:要求|精神|通知|规定)[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*"
+            rf"(?:^|[。；\n]|(?:{alt(ix['subject_after'])})[，,])[ \t　]*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])?\s*"
             rf"(?P<org>(?:[{_CJK}]{{2,8}}?(?:{ix['place_end']}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
-            r"(?=[\s，,]*(?:20\d\d|的(?:主要)?(?:职责|职能)|是|为|对|于|在|坚持|认真|严格|根据|按照|高度|及时|作为|负责|下达|共|获得|"
-            r"组织|开展|主要|内设|位于|属于|积极|成立|实施|现将|自评|始终|围绕|全面|深入|紧紧|切实|以|结合|进一步))", re.M),
+            rf"(?=[\s，,]*(?:20\d\d|{ix['subject_duties']}|{alt(ix['subject_verbs'])}))", re.M),
         "place_chain": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+$"),
         "dept_scope": re.compile(ix["department_scope"]),
         "project_scope": re.compile(ix["project_scope"]),
         "heading": re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"),
+        "title_continued": re.compile(rf"^({alt(ix['title_continued'])})"),
+        "title_rank": re.compile(alt(ix["title_rank"])),
+        "org_lead": re.compile(
+            rf"^(?:\[\d+\]|［\d+］|\d{{3,}}[-－—]?|{seal_notes}|{alt(ix['code_words'])}|[:：])+"),
+        "seal": re.compile(rf"[（(](?:{seals})[）)]"),
+        "not_org_start": re.compile(rf"^(?:{alt(ix['not_org_start'])})"),
+        "field_gap": re.compile(rf"(?:\s*[（(](?:{seals})[）)])?[\s|:：]*"),
+        "year_labels": re.compile(rf"(?:{alt(ix['year_labels'])})年度\s*[:：]?\s*(20\d\d)"),
+        "year_own": re.compile(rf"(?<![\d《])(20\d\d)\s*年度(?!{alt(ix['year_not_followed'])})"),
+        "project_scope_text": re.compile(alt(ix["project_scope_text"])),
+        "project_fields": re.compile(rf"(?:{ix['project_fields']})"),
     }
 
 
@@ -73,6 +88,7 @@ def _is_chrome(line: str) -> bool:
 def read_title(ctx: Context) -> tuple[str | None, int]:
     """The report's title (joined when broken over two lines) and its offset; -1 when none."""
     rx = _rx()
+    not_start = tuple(lexicon()["identity"]["not_title_start"])
     text = ctx.text[:2500]
     lines = [(m.start(), m.group(0)) for m in re.finditer(r"[^\n]+", text)][:60]
     candidates: list[tuple[int, str, int]] = []
@@ -83,17 +99,17 @@ def read_title(ctx: Context) -> tuple[str | None, int]:
             line = rx["title_noise"].sub("", cell.strip())
             if not line or not rx["title_words"].search(line) or len(line) > 90 or re.search(r"[。；;]", line):
                 continue
-            if _is_chrome(line) or rx["heading"].match(line) or line.startswith(("《", "根据", "为")):
+            if _is_chrome(line) or rx["heading"].match(line) or line.startswith(not_start):
                 continue
             start = cell_pos + cell.find(line[:4]) if line[:4] in cell else cell_pos
             # a title broken over lines: 岳阳楼区2021年度部门(单位)整体支出 / 绩效评价自评报告
-            if k > 0 and re.match(r"^(绩效|支出|自评|评价|项目|整体)", line):
+            if k > 0 and rx["title_continued"].match(line):
                 ppos, prev = lines[k - 1]
                 prev = prev.strip().strip("|").strip()
                 if 0 < len(prev) <= 40 and not re.search(r"[。；;:：,，|]$", prev) and not _is_chrome(prev):
                     line, start = prev + line, ppos + lines[k - 1][1].find(prev)
             rank = (2 if re.search(r"20\d\d", line) else 0) + (2 if rx["org_end"].search(line) else 0) + \
-                (1 if re.search(r"整体|项目|专项|资金", line) else 0)
+                (1 if rx["title_rank"].search(line) else 0)
             candidates.append((rank, re.sub(r"\s+", " ", line), start))
         if len(candidates) >= 6:
             break
@@ -118,9 +134,10 @@ def _cells(pos: int, line: str) -> list[tuple[int, str]]:
 
 def _clean_org(value: str) -> str | None:
     """A unit name from a field value: codes and trailing words dropped; None when it names no unit."""
+    rx = _rx()
     v = squash(value)
-    v = re.sub(r"^(?:\[\d+\]|［\d+］|\d{3,}[-－—]?|[（(]公章[）)]|[（(]盖章[）)]|及代码|[:：])+", "", v)
-    v = re.sub(r"[（(](?:公章|盖章)[）)]", "", v)
+    v = rx["org_lead"].sub("", v)
+    v = rx["seal"].sub("", v)
     suffixes = _suffixes()
     end = next((k for k in range(len(v), 0, -1) if v[:k].endswith(suffixes)), 0)
     if not end:
@@ -128,7 +145,7 @@ def _clean_org(value: str) -> str | None:
     v = v[:end]
     if len(v) < 3 or not re.fullmatch(rf"[{_CJK}（）()·]+", v):
         return None
-    if re.match(r"^(?:为|据|由|经|对|在|向|和|与|及|以|从|被|将|把|使|让|欢迎|名称|其中|我|本|该|全|各)", v):
+    if rx["not_org_start"].match(v):
         return None
     return v
 
@@ -142,7 +159,7 @@ def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 5000) -> li
         if _is_chrome(text[line_start:m.start() + 1]):
             continue
         pos = m.end()
-        sm = re.match(r"(?:\s*[（(](?:公章|盖章)[）)])?[\s|:：]*", text[pos:pos + 40])
+        sm = rx["field_gap"].match(text[pos:pos + 40])
         pos += sm.end() if sm else 0
         vm = re.match(r"[^\s|,，。；;]{2,60}", text[pos:pos + 60])
         if not vm:
@@ -178,7 +195,7 @@ def _fuller(ctx: Context, name: str) -> str:
     found: Counter[str] = Counter()
     head = name[0]
     place_ends = lexicon()["identity"]["place_end"].split("|")
-    starts_with_place = head in "省市区县州盟旗镇乡"
+    starts_with_place = head in lexicon()["identity"]["place_start_chars"]
     for m in re.finditer(re.escape(name), text):
         a = m.start()
         best = None
@@ -217,17 +234,14 @@ def _subject(ctx: Context) -> tuple[str, int, int] | None:
     """A unit that opens a sentence, introduced with 以下简称, or (failing that) the first to open one."""
     text = ctx.text[:4000]
     rx = _rx()
-    k = text.find("以下简称")
-    while k >= 0:
+    for mk in rx["short_name_marker"].finditer(text):
         # the unit is the run of words just before （以下简称
-        a = max(0, k - 48)
-        m = rx["short_name"].search(text, a, k + 4)
+        m = rx["short_name"].search(text, max(0, mk.start() - 48), mk.end())
         if m:
             o = _clean_org(m.group("org"))
             if o:
                 s = m.start("org") + m.group("org").find(o[:2])
                 return o, s, s + len(o)
-        k = text.find("以下简称", k + 4)
     for m in rx["subject"].finditer(text):
         line_start = text.rfind("\n", 0, m.start("org")) + 1
         if _is_chrome(text[line_start:m.start("org") + 1]) or "《" in text[line_start:m.start("org")]:
@@ -288,8 +302,13 @@ def read_implementer(ctx: Context) -> tuple[str | None, int, int]:
 # ---------------------------------------------------------------- year and scope
 
 
+_YEAR_IN_BRACKETS = re.compile(r"[（(]\s*(20\d\d)\s*年度?\s*[）)]")
+_YEAR_FIELD = re.compile(r"年度\s*[:：\t|]\s*(20\d\d)(?!\d)")
+
+
 def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | None, int, int]:
     text = ctx.text
+    rx = _rx()
     if title:
         m = re.search(r"(20\d\d)\s*年", title)
         if m:
@@ -298,9 +317,8 @@ def read_year(ctx: Context, title: str | None, title_pos: int) -> tuple[int | No
             if tm:
                 return int(m.group(1)), start + tm.start(1), start + tm.end(1)
     head = text[:3000]
-    for pat in (r"(?:评价|考核|自评|预算)年度\s*[:：]?\s*(20\d\d)", r"[（(]\s*(20\d\d)\s*年度?\s*[）)]",
-                r"(?<![\d《])(20\d\d)\s*年度(?!预算公开)", r"年度\s*[:：\t|]\s*(20\d\d)(?!\d)"):
-        for m in re.finditer(pat, head):
+    for pat in (rx["year_labels"], _YEAR_IN_BRACKETS, rx["year_own"], _YEAR_FIELD):
+        for m in pat.finditer(head):
             line_start = text.rfind("\n", 0, m.start()) + 1
             if _is_chrome(text[line_start:m.start() + 1]) or "《" in text[max(line_start, m.start() - 30):m.start()]:
                 continue
@@ -329,19 +347,16 @@ def read_scope(ctx: Context, title: str | None, project_form: bool = False) -> s
         return "project"
     if project_form:
         return "project"
-    if not t and re.search(r"转移支付|专项资金|项目资金|衔接资金|补助资金|绩效目标分解下达", ctx.text[:800]):
+    if not t and rx["project_scope_text"].search(ctx.text[:800]):
         return "project"
     return "department"
-
-
-_PROJECT_LABEL = re.compile(r"(?:项目名称|专项资金名称|转移支付\s*[（(]\s*项目\s*[）)]\s*名称|资金名称)")
 
 
 def read_project_name(ctx: Context, start: int = 0, end: int = 8000) -> tuple[str, int, int] | None:
     """The project named on a form line (项目名称 / 专项资金名称 / 转移支付（项目）名称) in text[start:end]."""
     rx = _rx()
     text = ctx.text
-    for m in _PROJECT_LABEL.finditer(text, start, min(end, len(text))):
+    for m in rx["project_fields"].finditer(text, start, min(end, len(text))):
         pos = m.end()
         sm = re.match(r"[\s|:：]*", text[pos:pos + 20])
         pos += sm.end() if sm else 0

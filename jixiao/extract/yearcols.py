@@ -17,12 +17,22 @@ from collections import Counter
 from jixiao.extract.cells import Tok
 from jixiao.extract.collect import Context
 from jixiao.extract.text import squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import D, NumberError
 
-_COL = re.compile(r"^(20\d\d)年度?(决算数|预算数|执行数|实际数|预算执行数|实际支出数)$")
 _ITEM = re.compile(r"^\d{1,2}[.、．](?P<name>.+)$")
-_ROWS = {"项目支出": "project", "公用经费": "public"}
-_TOP = re.compile(r"^(三公经费|项目支出|公用经费|政府采购|部门整体支出|楼堂馆所|基本支出|人员经费)")
+
+
+@vocabulary_cache
+def _rx() -> dict[str, re.Pattern[str]]:
+    """The patterns of this module, built from ``lexicon.yaml`` ``yearcols``."""
+    w = lexicon()["yearcols"]
+    return {
+        "col": re.compile(rf"^(20\d\d)年度?({alt(w['column_kinds'])})$"),
+        "any_col": re.compile(rf"\d{{4}}\s*年度?\s*(?:{alt(w['column_anchor'])})"),
+        "top": re.compile(rf"^({alt(w['top_rows'])})"),
+        "end": re.compile(rf"^({alt(w['end_rows'])})"),
+    }
 
 
 def _num(t: Tok):
@@ -34,20 +44,18 @@ def _num(t: Tok):
         return None
 
 
-_ANY_COL = re.compile(r"\d{4}\s*年度?\s*(?:决算|执行|实际|预算)")
-
-
 def read_year_columns(ctx: Context, year: int | None, budget: dict, projects: list[dict]) -> None:
-    toks = ctx.tokens_near(_ANY_COL, after=3000)
+    toks = ctx.tokens_near(_rx()["any_col"], after=3000)
     if not toks:
         return
+    planned = lexicon()["yearcols"]["budget_columns"]
     i = 0
     while i < len(toks):
         cols, j = _header(toks, i)
         if len(cols) < 2:
             i += 1
             continue
-        want = [k for k, (y, kind) in enumerate(cols) if kind != "预算数" and (year is None or y == year)]
+        want = [k for k, (y, kind) in enumerate(cols) if kind not in planned and (year is None or y == year)]
         if not want:
             i = j
             continue
@@ -57,17 +65,18 @@ def read_year_columns(ctx: Context, year: int | None, budget: dict, projects: li
 
 def _header(toks: list[Tok], i: int) -> tuple[list[tuple[int, str]], int]:
     cols: list[tuple[int, str]] = []
+    col_re = _rx()["col"]
     j = i
     while j < len(toks):
         s = squash(toks[j].text)
         if j + 1 < len(toks) and toks[j + 1].gap < 2:
             s2 = s + squash(toks[j + 1].text)
-            m = _COL.match(s2)
+            m = col_re.match(s2)
             if m:
                 cols.append((int(m.group(1)), m.group(2)))
                 j += 2
                 continue
-        m = _COL.match(s)
+        m = col_re.match(s)
         if not m:
             break
         cols.append((int(m.group(1)), m.group(2)))
@@ -80,9 +89,11 @@ def _rows(ctx: Context, toks: list[Tok], j: int, ncols: int, col: int, budget: d
     gaps = Counter(text[toks[k - 1].end:toks[k].start].count("\n") for k in range(j + 1, min(len(toks), j + 60)))
     unit_nl = max(1, gaps.most_common(1)[0][0]) if gaps else 1
     under_project = False
+    rx = _rx()
+    w = lexicon()["yearcols"]
     while j < len(toks):
         label = squash(toks[j].text).rstrip(":：")
-        if _COL.match(label) or re.match(r"^(楼堂馆所|厉行节约|财政供养)", label):
+        if rx["col"].match(label) or rx["end"].match(label):
             return j
         k = j + 1
         cells: list[tuple[int, Tok]] = []
@@ -96,13 +107,13 @@ def _rows(ctx: Context, toks: list[Tok], j: int, ncols: int, col: int, budget: d
         if k == j + 1:
             j += 1
             continue
-        top = _TOP.match(label)
+        top = rx["top"].match(label)
         if top:
-            under_project = top.group(1) == "项目支出"
+            under_project = top.group(1) in w["project_rows"]
         hit = next((t for c, t in cells if c == col), None) if pos == ncols else None
         if hit is not None:
             value = _num(hit)
-            slot = _ROWS.get(label)
+            slot = w["rows"].get(label)
             item = _ITEM.match(label)
             if slot and slot not in budget:
                 budget[slot] = value

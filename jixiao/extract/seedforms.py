@@ -1,4 +1,5 @@
-"""Indicator tables in their three printed shapes.
+"""Indicator tables in the three printed shapes of the seed reports (the report forms themselves are
+:mod:`jixiao.forms`; the shape-free readers are :mod:`jixiao.extract.grid` and :mod:`jixiao.extract.funds`).
 
 - Tab-separated tables (how ingest renders every docx/pdf/xlsx/html table, and
   how some text reports print them): columns are found from the header words.
@@ -12,12 +13,29 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from jixiao.extract.collect import Context, lexicon
+from jixiao.extract.collect import Context
 from jixiao.extract.text import is_table_line, numbers_in, split_row, squash
+from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.model import Indicator
 from jixiao.numbers import D, NumberError
 
 _NUM = re.compile(r"^[-−]?\d+(?:\.\d+)?$")
+
+
+@vocabulary_cache
+def _rx() -> dict:
+    """The patterns of this module, built from ``lexicon.yaml`` ``seedforms``."""
+    w = lexicon()["seedforms"]
+    header = r"[ 　]*".join(re.escape(x) for x in w["mof_header"])
+    return {
+        "mof_header": re.compile(header),
+        "mof_header_line": re.compile(rf"{header}[^\n]*\n"),
+        "mof_columns": re.compile(rf"{alt(w['mof_columns'])}|[\s　]"),
+        "mof_end": re.compile(rf"^\s*({w['mof_end']})"),
+        "item": re.compile(r"(?:^|[。；;]|\s)(?:\d+[.、．]|[（(]\d+[）)])\s*(?P<body>[^。；;]+?)[，,]\s*"
+                           rf"(?:{alt(w['item_done'])})"),
+        "list_heading": re.compile(rf"(?:{w['list_heading']})[:：]"),
+    }
 
 
 def _is_num(s: str) -> bool:
@@ -66,13 +84,10 @@ def _header_roles(header_rows: list[list[str]], ncols: int) -> dict[int, str]:
     return roles
 
 
-_HEADER_WORDS = ("一级指标", "二级指标", "三级指标", "得分", "分值", "名称", "指标值", "评价指标", "权重")
-
-
 def _is_header(cells: list[str]) -> bool:
     """A header row names at least two column words and carries fewer than two figures."""
     joined = squash("".join(cells))
-    hits = sum(1 for w in _HEADER_WORDS if w in joined)
+    hits = sum(1 for w in lexicon()["seedforms"]["header_row_words"] if w in joined)
     figures = sum(1 for c in cells if _is_num(squash(c)))
     return hits >= 2 and figures < 2
 
@@ -95,6 +110,7 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
     header_start = 0
     fill: dict[str, tuple[str, Decimal | None]] = {}
     prev_end = 0
+    total_rows = lexicon()["seedforms"]["total_rows"]
     for start, end, line in lines:
         split = split_row(line)
         cells = [c for c, _ in split]
@@ -120,7 +136,7 @@ def read_tab_tables(ctx: Context) -> tuple[list[Indicator], dict]:
             continue
         row = {role: (squash(cells[c]) if c < len(cells) else "", c) for c, role in roles.items()}
         first = squash(cells[0]) if cells else ""
-        if first in ("合计", "总计", "总分", "合 计"):
+        if first in total_rows:
             nums = [(squash(c), i) for i, c in enumerate(cells) if _is_num(squash(c))]
             if nums:
                 v, i = nums[-1]
@@ -179,14 +195,14 @@ _DATA_LINE = re.compile(r"^\s*(?P<body>.+?)\s+(?P<w>\d+(?:\.\d+)?)\s+(?P<s>\d+(?
 def read_mof_text_form(ctx: Context) -> dict | None:
     """The 项目支出绩效自评表 as text (cells broken over lines); None when absent."""
     text = ctx.text
-    if "\t" in text[:200] or not re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标", text):
+    rx = _rx()
+    if "\t" in text[:200] or not rx["mof_header"].search(text):
         return None
-    m = re.search(r"一级指标[ 　]*二级指标[ 　]*三级指标[^\n]*\n", text)
+    m = rx["mof_header_line"].search(text)
     if not m:
         return None
     # the layout of this reader: a header line of column words only, cells broken over the lines below
-    rest = re.sub(r"一级指标|二级指标|三级指标|年度指标值|实际完成(?:指标)?值|分值（权重）|分值|自评得分|得分|偏差原因分析及改进措施|[\s　]", "",
-                  m.group(0))
+    rest = rx["mof_columns"].sub("", m.group(0))
     if len(rest) > 6:
         return None
     out: dict = {"indicators": []}
@@ -196,7 +212,7 @@ def read_mof_text_form(ctx: Context) -> dict | None:
     pos = m.end()
     pending: list[tuple[int, int, str]] = []
     level1 = level2 = None
-    end_re = re.compile(r"^\s*(存在问题|改进措施|总\s*分|说明|注[:：]|备注)")
+    end_re = rx["mof_end"]
     stop = len(text)
     for lm in re.finditer(r"[^\n]*\n?", text[pos:]):
         line = lm.group(0).rstrip("\n")
@@ -272,75 +288,18 @@ def _join_fragments(lines: list[str], level1_words: list[str], level2_words: lis
     return out
 
 
-def read_mof_funds(ctx: Context) -> dict | None:
-    """The funds block of a 项目支出绩效自评表: 预算数 / 执行数 / 分值 / 执行率 / 得分 and its 其中 rows.
-
-    Works on the text form (cells separated by spaces or line breaks) and on tab rows alike.
-    """
-    text = ctx.text
-    out: dict = {}
-    h = re.search(r"(年初预算数)?\s*(全年|年度)预算数\s*(全年|年度预算)?执行数[^\n]*", text)
-    if not h:
-        return None
-    header = squash(h.group(0))
-    cols = [k for k in ("年初预算数", "预算数", "执行数") if k in header]
-    if "年初预算数" in header:
-        cols = ["initial", "adjusted", "executed"]
-    else:
-        cols = ["adjusted", "executed"]
-    stops = [i for i in (text.find(w, h.end()) for w in ("绩效目标", "年度总体目标", "一级指标", "\n\n\n")) if i > 0]
-    block_end = min(stops + [h.end() + 600])
-    lx = lexicon()["mof"]
-    total_re = re.compile(lx["funds_total"])
-    current_re = re.compile(lx["funds_rows"]["current"])
-    rows: list[tuple[str, list]] = []
-    for lm in re.finditer(r"[^\n]+", text[h.end():block_end]):
-        line = lm.group(0)
-        lstart = h.end() + lm.start()
-        nums = numbers_in(text, lstart, lstart + len(line))
-        pct = [n for n in nums if n.is_percent]
-        if pct and "exec_rate" not in out:
-            p = pct[0]
-            before = [n for n in nums if n.end <= p.start and not n.is_percent]
-            after = [n for n in nums if n.start >= p.end]
-            out["exec_rate"] = (p.value, p.start, p.end)
-            if before:
-                out["exec_weight"] = (before[-1].value, before[-1].start, before[-1].end)
-            if after:
-                out["exec_score"] = (after[0].value, after[0].start, after[0].end)
-            amounts = before[:-1] if before else []
-        elif pct:
-            amounts = []
-        else:
-            amounts = nums
-        if amounts:
-            kind = "total" if total_re.search(line) else ("current" if current_re.search(line) else "other")
-            rows.append((kind, amounts))
-    chosen = next((a for k, a in rows if k == "total"), None)
-    if chosen is None:
-        filled = [a for k, a in rows]
-        chosen = filled[0] if len(filled) == 1 else None
-    if chosen:
-        for slot, n in zip(cols, chosen, strict=False):
-            out.setdefault("budget", {})[slot] = (n.value, n.start, n.end)
-    ctx.claimed.append((h.start(), block_end))
-    return out
-
-
 # ---------------------------------------------------------------- 指标完成情况 lists in prose
-
-_ITEM = re.compile(r"(?:^|[。；;]|\s)(?:\d+[.、．]|[（(]\d+[）)])\s*(?P<body>[^。；;]+?)[，,]\s*(?:已?完成|达到|实现|未完成)")
-
 
 def read_indicator_lists(ctx: Context) -> list[Indicator]:
     """``指标完成情况：1.NAME VALUE，完成年度绩效指标。`` → indicators with their actual values."""
     text = ctx.text
     out: list[Indicator] = []
-    for m in re.finditer(r"(?:绩效)?指标完成情况[:：]", text):
+    rx = _rx()
+    for m in rx["list_heading"].finditer(text):
         end = text.find("\n\n", m.end())
         end = len(text) if end < 0 else end
         seg = text[m.end():end]
-        for it in _ITEM.finditer(seg):
+        for it in rx["item"].finditer(seg):
             body = it.group("body")
             bstart = m.end() + it.start("body")
             nums = numbers_in(text, bstart, bstart + len(body))
