@@ -79,7 +79,7 @@ def compare(label: dict, got: dict) -> tuple[int, int, int, list[str]]:
         check("score.total", label["score"].get("total"), (got.get("score") or {}).get("total"))
         for k, v in (label["score"].get("parts") or {}).items():
             check(f"score.parts.{k}", v, ((got.get("score") or {}).get("parts") or {}).get(k))
-    for sec in ("projects", "other_rates"):
+    for sec in ("projects", "other_rates", "funding_sources"):
         have = {_key(e.get("name")): e for e in got.get(sec) or []}
         for e in label.get(sec) or []:
             g = have.get(_key(e["name"]))

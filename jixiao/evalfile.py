@@ -31,6 +31,7 @@ from jixiao.model import (
     Budget,
     Evaluation,
     Funding,
+    FundingSource,
     Indicator,
     Project,
     Ratio,
@@ -51,7 +52,7 @@ INDICATOR_NUM = ("weight", "score", "level1_weight", "level2_weight")
 TOP_TEXT = ("doc", "department", "implementer", "supervisor", "title", "form", "problems", "measures", "summary", "goal",
             "signed_date")
 IGNORED = ("inconsistencies", "notes", "evidence", "framework")
-TOP_KEYS = {*TOP_TEXT, "year", "scope", "budget", "funding", "projects", "indicators", "score", "staffing",
+TOP_KEYS = {*TOP_TEXT, "year", "scope", "budget", "funding", "funding_sources", "projects", "indicators", "score", "staffing",
             "other_rates", "breakdowns", "deductions", *IGNORED}
 
 
@@ -178,6 +179,16 @@ class ProjectIn(_Signed):
         return self
 
 
+class FundingSourceIn(ProjectIn):
+    missing_messages: ClassVar[Mapping[str, str]] = {"name": "缺少资金来源名称"}
+
+    @model_validator(mode="after")
+    def _named(self) -> FundingSourceIn:
+        if not self.name:
+            raise PydanticCustomError("jx", "缺少资金来源名称", {"at": "name"})
+        return self
+
+
 class IndicatorIn(Strict):
     name: Txt = None
     level1: Txt = None
@@ -278,6 +289,7 @@ class EvaluationIn(Strict):
     budget: BudgetIn | None = None
     funding: FundingIn | None = None
     staffing: StaffingIn | None = None
+    funding_sources: Annotated[list[FundingSourceIn], BeforeValidator(_list)] = []
     projects: Annotated[list[ProjectIn], BeforeValidator(_list)] = []
     indicators: Annotated[list[IndicatorIn], BeforeValidator(_list)] = []
     score: ScoreIn | None = None
@@ -338,6 +350,7 @@ def _evaluation(f: EvaluationIn, default_doc: str) -> Evaluation:
     if f.staffing is not None:
         kw["staffing"] = Staffing(**f.staffing.model_dump(exclude_unset=True))
     kw["projects"] = tuple(Project(**p.model_dump(exclude_unset=True)) for p in f.projects)
+    kw["funding_sources"] = tuple(FundingSource(**p.model_dump(exclude_unset=True)) for p in f.funding_sources)
     kw["indicators"] = tuple(Indicator(**i.model_dump(exclude_unset=True)) for i in f.indicators)
     if f.score is not None:
         kw["score"] = ScoreSummary(total=f.score.total, grade=f.score.grade,
@@ -368,6 +381,9 @@ def evaluation_to_dict(ev: Evaluation) -> dict[str, Any]:
     funding = {k: getattr(ev.funding, k) for k in FUNDING_FIELDS if getattr(ev.funding, k) is not None}
     if funding:
         out["funding"] = funding
+    if ev.funding_sources:
+        out["funding_sources"] = [_drop_none({"name": f.name, "budget": f.budget, "executed": f.executed,
+                                              "execution_rate": f.execution_rate}) for f in ev.funding_sources]
     if ev.projects:
         out["projects"] = [_drop_none({"name": p.name, "budget": p.budget, "executed": p.executed,
                                        "execution_rate": p.execution_rate}) for p in ev.projects]

@@ -107,6 +107,17 @@ class Funding:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingSource:
+    """One source of a fund's money as the report lists it (中央财政资金, 省级资金转移支付, 当年财政拨款 …), 万元:
+    what was budgeted from it, spent of it, and the stated rate."""
+
+    name: str
+    budget: Decimal | None = None
+    executed: Decimal | None = None
+    execution_rate: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Project:
     name: str
     budget: Decimal | None = None
@@ -195,6 +206,7 @@ class Evaluation:
     form: str | None = None
     budget: Budget = field(default_factory=Budget)
     funding: Funding = field(default_factory=Funding)
+    funding_sources: tuple[FundingSource, ...] = ()
     projects: tuple[Project, ...] = ()
     indicators: tuple[Indicator, ...] = ()
     score: ScoreSummary = field(default_factory=ScoreSummary)

@@ -171,3 +171,42 @@ def test_two_project_forms_in_one_document_give_two_projects():
     assert got == [("全民健身赛事补助", Decimal("25"), Decimal("21.54576"), Decimal("86.18")),
                    ("体育设施维护", Decimal("2"), Decimal("0.9034"), Decimal("45.17"))]
     assert ev.evidence["projects[1].executed"].text == "9034"
+
+
+def test_money_by_source_from_a_project_form_and_from_prose():
+    """A project form's 其中 rows with figures, and a special fund's prose list after its total, give
+    ``funding_sources``; a row cut from glued cells (``86.5043.2``) is no figure of its own."""
+    form = ("临河镇2023年度衔接资金项目绩效自评表\n项目名称 | 小型灌溉渠修缮 |\n"
+            "项目资金（万元） | 全年预算数 | 全年执行数 | 执行率 |\n"
+            "年度资金总额 | 120.5 | 118.2 | 98.09% |\n"
+            "其中：中央补助资金 | 80 | 80 | 100% |\n"
+            "省级配套资金 | 40.5 | 38.2 | 94.32% |\n"
+            "其他资金 | | | |\n")
+    ev = extract(read_bytes(form.encode("utf-8"), "form.txt"))
+    assert [(s.name, s.budget, s.executed, s.execution_rate) for s in ev.funding_sources] == [
+        ("中央补助资金", Decimal("80"), Decimal("80"), Decimal("100")),
+        ("省级配套资金", Decimal("40.5"), Decimal("38.2"), Decimal("94.32"))]
+    assert ev.evidence["funding_sources[1].executed"].text == "38.2"
+
+    prose = ("临河镇2023年度财政衔接资金项目绩效自评报告\n"
+             "2023年我镇共获得财政衔接资金1,262,000元。其中：中央衔接资金720,000元，省级衔接资金362,000元，"
+             "县级配套资金180,000元，主要用于灌溉渠修缮和道路硬化。\n")
+    ev = extract(read_bytes(prose.encode("utf-8"), "prose.txt"))
+    assert [(s.name, s.budget) for s in ev.funding_sources] == [
+        ("中央衔接资金", Decimal("72")), ("省级衔接资金", Decimal("36.2")), ("县级配套资金", Decimal("18"))]
+
+    glued = ("某街道2023年度项目支出绩效自评表\n项目资金（万元） 年初预算数 全年执行数 分值 执行率 得分 "
+             "年度资金总额：86.5043.21050%5 其中：当年财政拨款 86.5043.2 其他资金\n")
+    ev = extract(read_bytes(glued.encode("utf-8"), "glued.txt"))
+    assert (ev.budget.initial, ev.budget.executed) == (Decimal("86.50"), Decimal("43.2"))
+    assert all(s.executed != Decimal("86.5043") for s in ev.funding_sources)
+
+
+def test_funding_sources_round_trip_through_an_evaluation_file():
+    from jixiao.evalfile import evaluation_to_dict, parse_evaluation
+
+    ev = parse_evaluation("doc: x\nscope: project\nfunding_sources:\n  - {name: 中央财政资金, budget: 80, executed: 79.5}\n",
+                          "x.yaml")
+    assert ev.funding_sources[0].executed == Decimal("79.5")
+    assert evaluation_to_dict(ev)["funding_sources"] == [{"name": "中央财政资金", "budget": Decimal("80"),
+                                                          "executed": Decimal("79.5")}]

@@ -429,3 +429,19 @@ def test_fill_can_start_from_a_stored_report_of_ones_own_department_only(app):
     assert page.status_code == 200 and "南湖区测试局" in page.text and 'value="200' in page.text
     other, _ = client_for(app, "other")
     assert other.get(f"/fill/from-report/{rid}").status_code == 404
+
+
+def test_report_page_lists_money_by_source(app):
+    form = ("临河镇2023年度衔接资金项目绩效自评表\n项目名称 | 小型灌溉渠修缮 |\n"
+            "项目资金（万元） | 全年预算数 | 全年执行数 | 执行率 |\n"
+            "年度资金总额 | 120.5 | 118.2 | 98.09% |\n"
+            "其中：中央补助资金 | 80 | 80 | 100% |\n"
+            "省级配套资金 | 40.5 | 38.2 | 94.32% |\n")
+    client, token = client_for(app, "admin")
+    got = upload(client, token, [("临河.txt", form.encode("utf-8"))], region="临河镇", dept_type="基层政府")
+    app.state.processor.wait()
+    rid = got["accepted"][0]["id"]
+    report = client.get(f"/api/reports/{rid}").json()["report"]
+    assert [s["name"] for s in report["evaluation"]["funding_sources"]] == ["中央补助资金", "省级配套资金"]
+    page = client.get(f"/reports/{rid}").text
+    assert "资金来源" in page and "省级配套资金" in page and "94.32%" in page

@@ -13,7 +13,7 @@ from typing import Any
 
 from jixiao.extract.collect import Context
 from jixiao.extract.formcells import read_money_cells, read_staffing_cells
-from jixiao.extract.funding_text import numbered_projects, read_fund_statements
+from jixiao.extract.funding_text import numbered_projects, read_fund_statements, read_funding_sources
 from jixiao.extract.funding_text import read_project_name as read_fund_project
 from jixiao.extract.identity import (
     read_overall_goal,
@@ -32,7 +32,7 @@ from jixiao.extract.narrative import (
 )
 from jixiao.extract.narrind import read_prose_indicators
 from jixiao.extract.seedforms import read_indicator_lists, read_mof_text_form, read_tab_tables
-from jixiao.extract.tables import block_budget, read_funds_block, read_grid_indicators
+from jixiao.extract.tables import block_budget, block_sources, read_funds_block, read_grid_indicators
 from jixiao.extract.unit import (
     read_department,
     read_implementer,
@@ -50,6 +50,7 @@ from jixiao.model import (
     Budget,
     Evaluation,
     Funding,
+    FundingSource,
     Indicator,
     Project,
     ScoreSummary,
@@ -124,6 +125,12 @@ def extract(doc: Document) -> Evaluation:
         read_fund_statements(ctx, found.budget)
     read_ratios(ctx, found)
     read_breakdowns(ctx, found)
+    sources: list[dict] = []
+    if scope == "project":  # a department's money by source is ``funding`` (一般公共预算, 政府性基金 …)
+        sources = (block_sources(funds["block"]) if funds is not None else []) or read_funding_sources(ctx)
+    for i, src in enumerate(sources):
+        for key, (a, z) in src.pop("_ev").items():
+            ctx.mark(f"funding_sources[{i}].{key}", a, z)
     for i, p in enumerate(numbered):
         ev = ctx.evidence.pop(f"_project_name[{i}]", None)
         if ev is not None:
@@ -210,6 +217,7 @@ def extract(doc: Document) -> Evaluation:
         form=form,
         budget=budget,
         funding=Funding(**found.funding),
+        funding_sources=tuple(FundingSource(**src) for src in sources),
         projects=tuple(projects),
         indicators=tuple(indicators),
         score=ScoreSummary(total=total_v, parts=parts, grade=grade[0] if grade else None),

@@ -28,8 +28,41 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "title_bracket": re.compile(rf"(?:{alt(f['title_bracket_after'])})[（(](?P<name>.+)[）)]$"),
         "title_project_fund": re.compile(rf"({alt(f['title_project_word'])})(?:{alt(f['title_fund_word'])})$"),
         "title_generic": re.compile(rf"{alt(f['title_generic'])}|\d{{4}}年?"),
+        "source_list": re.compile(alt(f["source_list"])),
+        "source_level": re.compile(alt(f["source_level"])),
+        "source_end": re.compile(rf"(?:{alt(f['source_end'])})$"),
     })
     return out
+
+
+def read_funding_sources(ctx: Context) -> list[dict]:
+    """Money by source listed in prose after a total (``…755.19万元。其中：中央级资金124.23万元，省级资金370.83万元，
+    市级资金260.3万元``): the first list of two or more amounts each named by a level or kind of funds (中央, 省级,
+    一般公共预算, 彩票公益金 …) and a fund word. Entries: name, budget (万元), spans."""
+    rx = _rx()
+    text = ctx.text
+    limit = min(len(text), 8000)
+    for m in rx["source_list"].finditer(text, 0, limit):
+        end = text.find("。", m.end(), min(len(text), m.end() + 400))
+        end = end if end >= 0 else min(len(text), m.end() + 400)
+        got: list[dict] = []
+        seen: set[str] = set()
+        cut = m.end()
+        for n in numbers_in(text, m.end(), end, cells=False):
+            if not n.is_money:
+                continue
+            name = re.split(r"[，,、；;：:]", text[cut:n.start])[-1]
+            name = squash(name)
+            cut = n.end
+            if not (2 <= len(name) <= 24 and rx["source_level"].search(name) and rx["source_end"].search(name)):
+                break  # the list has ended (or it is no list of sources)
+            if name in seen:
+                break
+            seen.add(name)
+            got.append({"name": name, "budget": to_wan(n.value, n.unit), "_ev": {"budget": (n.start, n.end)}})
+        if len(got) >= 2:
+            return got
+    return []
 
 
 def read_fund_statements(ctx: Context, budget: dict) -> None:

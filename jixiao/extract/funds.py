@@ -97,6 +97,13 @@ def _figure(t: Tok) -> Figure | None:
     return Figure(value, t.text.strip(), t.start, t.end, percent=m.group(1) == "%")
 
 
+def _fragment(text: str, f: Figure) -> bool:
+    """A figure cut from a run of glued cells (``310.2154.74`` read as 310.2154): digits or a point touch it."""
+    after = text[f.end:f.end + 2]
+    before = text[f.start - 1:f.start] if f.start else ""
+    return (len(after) == 2 and after[0] == "." and after[1].isdigit()) or before.isdigit() or before == "."
+
+
 def read_funds(text: str, start: int = 0, end: int | None = None) -> list[FundsBlock]:
     end = len(text) if end is None else end
     v = _vocab()
@@ -174,7 +181,8 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
                 block.total_label = v["total_re"].search(text, max(0, h0 - 200), h0).group(0)
     for k, (ls, le, label, kind) in enumerate(labels):
         nxt = labels[k + 1][0] if k + 1 < len(labels) else window_end
-        figs = _glued(text, le, roles) or _collect(tokenize(text, le, nxt)[:14], 0)
+        figs = _glued(text, le, roles) or [None if f is not None and _fragment(text, f) else f
+                                           for f in _collect(tokenize(text, le, nxt)[:14], 0)]
         name = label.strip()
         if kind == "total" and block.total_label is None:
             block.total_label = name

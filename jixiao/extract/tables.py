@@ -32,6 +32,9 @@ def _rx() -> dict:
         "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
                                rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{unit})|{alt(g['score_words'])}"),
         "bad_value": re.compile(alt(g["not_value"])),
+        "sub_prefix": re.compile(rf"^(?:{alt(lexicon()['funds']['sub_prefix'])})"),
+        "source_name": re.compile(alt(lexicon()["fund_text"]["source_end"])),
+        "not_source": re.compile(alt(lexicon()["funds"]["not_source"])),
     }
 
 
@@ -179,6 +182,27 @@ def block_budget(b: FundsBlock) -> dict:
         if f is not None and key not in out:
             value = f.value if slot == "rate" else to_wan(f.value, _unit_of(f.raw, b))
             out[key] = (value, f.start, f.end)
+    return out
+
+
+def block_sources(b: FundsBlock) -> list[dict]:
+    """The rows under a funds block's total that carry figures (其中：中央财政资金 808.1 692.98 86%): money by
+    source, with spans."""
+    out = []
+    for name, vals in b.rows:
+        name = _rx()["sub_prefix"].sub("", squash(name)).rstrip(":：")
+        if not _rx()["source_name"].search(name) or _rx()["not_source"].search(name):
+            continue
+        src: dict = {"name": name, "_ev": {}}
+        for slot, key in (("adjusted", "budget"), ("initial", "budget"), ("executed", "executed"),
+                          ("rate", "execution_rate")):
+            f = vals.get(slot)
+            if f is None or key in src:
+                continue
+            src[key] = f.value if slot == "rate" else to_wan(f.value, _unit_of(f.raw, b))
+            src["_ev"][key] = (f.start, f.end)
+        if name and src["_ev"] and all(s["name"] != name for s in out):
+            out.append(src)
     return out
 
 
