@@ -22,18 +22,14 @@ def _process(path: Path, framework: str | None, select, ignore):
     """One file → FileReport (the error recorded when it cannot be read)."""
     from jixiao.audit import check
     from jixiao.audit.render import FileReport
-    from jixiao.ingest import IngestError
-    from jixiao.pipeline import load_limited
+    from jixiao.commands._read import load_or_reason
 
-    name = str(path)
-    try:
-        ev, doc = load_limited(path)
-    except IngestError as exc:
-        return FileReport(name, error=exc.reason)
-    except (ValueError, OSError) as exc:
-        return FileReport(name, error=str(exc).removeprefix(f"{name}: "))
+    loaded, reason = load_or_reason(path)
+    if loaded is None:
+        return FileReport(str(path), error=reason)
+    ev, doc = loaded
     findings = check(ev, doc, framework=framework, select=select, ignore=ignore)
-    return FileReport(name, findings=findings, doc=doc)
+    return FileReport(str(path), findings=findings, doc=doc)
 
 
 FilesArg = Annotated[list[Path], typer.Argument(metavar="FILE...", help="报告或评价文件（YAML/JSON）")]

@@ -14,7 +14,6 @@ import typer
 
 from jixiao.cli import Exit, app, echo_json, error_line
 from jixiao.commands._options import options
-from jixiao.ingest import IngestError
 
 
 class OcrMode(StrEnum):
@@ -32,20 +31,20 @@ def extract_cmd(
     *, fmt: str,
 ) -> None:
     """提取报告中的数字与事实，每项附出处 (extract figures with evidence)."""
+    from jixiao.commands._read import load_or_reason
     from jixiao.extract import evaluation_to_json
-    from jixiao.pipeline import load_limited
 
     results = []
     data: list[dict] = []
     failed = False
     for path in files:
-        try:
-            ev, _doc = load_limited(path, ocr=ocr.value)
-        except IngestError as exc:
-            error_line(str(path), exc.reason)
-            data.append({"file": str(path), "error": exc.reason})
+        loaded, reason = load_or_reason(path, ocr=ocr.value)
+        if loaded is None:
+            error_line(str(path), reason)
+            data.append({"file": str(path), "error": reason})
             failed = True
             continue
+        ev, _doc = loaded
         results.append((path, ev))
         data.append({"file": str(path), **evaluation_to_json(ev, evidence=evidence)})
     if fmt == "json":

@@ -45,8 +45,7 @@ def report_command(
     *, fmt: str, settings: Settings,
 ) -> None:
     """生成标准自评表（项目支出/部门整体）及自评报告草稿：xlsx、docx、html 或 pdf。"""
-    from jixiao.ingest import IngestError
-    from jixiao.pipeline import load_limited
+    from jixiao.commands._read import load_or_reason
     from jixiao.render import render
     from jixiao.render.grid import LayoutError
     from jixiao.render.pdf import PdfError
@@ -59,19 +58,13 @@ def report_command(
     evaluations = []
     status = Exit.OK
     for path in files:
-        try:
-            ev, doc = load_limited(path)
-        except IngestError as exc:
-            reason = exc.reason
-        except (ValueError, OSError) as exc:
-            reason = str(exc).removeprefix(f"{path}: ")
-        else:
-            reason = None
-        if reason is not None:
+        loaded, reason = load_or_reason(path)
+        if loaded is None:
             error_line(str(path), reason)
             results.append({"file": str(path), "error": reason})
             status = Exit.UNREADABLE
             continue
+        ev, doc = loaded
         evaluations.append(ev)
         result = _score(ev, settings)
         findings = _findings(ev, doc, settings.framework, result)

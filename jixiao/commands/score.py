@@ -24,28 +24,19 @@ def score(
     *, fmt: str, settings: Settings,
 ) -> None:
     """按评分框架重算得分：每项给出规则、输入、算式与扣分原因。"""
-    from jixiao.ingest import IngestError
-    from jixiao.pipeline import load_limited
+    from jixiao.commands._read import load_or_reason
     from jixiao.scoring import FrameworkError, score_evaluation
 
     out: list[dict] = []
     status = Exit.OK
     for file in files:
-        try:
-            ev, _ = load_limited(file)
-        except IngestError as exc:
-            reason = exc.reason
-        except ImportError:
-            reason = "无法读取该格式：报告提取器（jixiao.extract）尚未安装"
-        except ValueError as exc:
-            reason = str(exc).replace("\n", "；")
-        else:
-            reason = None
-        if reason is not None:
+        loaded, reason = load_or_reason(file)
+        if loaded is None:
             error_line(str(file), reason)
             out.append({"file": str(file), "error": reason})
             status = Exit.UNREADABLE
             continue
+        ev, _ = loaded
         try:
             result = score_evaluation(ev, settings.framework, settings.frameworks)
         except FrameworkError as exc:
