@@ -112,6 +112,7 @@ def test_figure_guard_refuses_absurd_figures_with_a_reason():
 
 
 def test_every_figure_the_guard_accepts_quantizes_at_its_own_precision():
+    pytest.importorskip("hypothesis")
     from hypothesis import given, settings
     from hypothesis import strategies as st
 

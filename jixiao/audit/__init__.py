@@ -1,6 +1,6 @@
 """Audit a self-evaluation like a careful reviewer: ``check(ev, doc) -> list[Finding]``.
 
-Checks live in one module per family — :mod:`.arithmetic` (JX1xx),
+Checks live in one module per family — :mod:`.arithmetic` (JX1xx; the score table's in :mod:`.weights`),
 :mod:`.logic` (JX2xx), :mod:`.quality` (JX3xx), and :mod:`.figures` / :mod:`.forms` (JX4xx, over the
 figure index of :mod:`jixiao.figures`) — and register themselves in
 :data:`jixiao.audit.registry.REGISTRY`. ``check`` runs every selected rule and
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jixiao.audit import arithmetic, figures, forms, logic, quality, scoring  # noqa: F401  (registers the checks)
+from jixiao.audit import arithmetic, figures, forms, logic, quality, scoring, weights  # noqa: F401  (registers the checks)
 from jixiao.audit.context import Context, profile_for
 from jixiao.audit.registry import REGISTRY, Rule, selected
 from jixiao.model import Evaluation, Finding

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from jixiao.forms import lexicon_overlays, on_reset
+
 #: cache_clear of every cache built from the vocabulary (see :func:`vocabulary_cache`).
 _DERIVED: list = []
 
@@ -36,6 +38,9 @@ def forget_vocabulary() -> None:
         clear()
 
 
+on_reset(forget_vocabulary)  # the forms' words are part of the vocabulary
+
+
 @cache
 def lexicon() -> dict[str, Any]:
     """The genre's vocabulary (extract/lexicon.yaml) with the report forms' own words added, loaded once.
@@ -43,8 +48,6 @@ def lexicon() -> dict[str, Any]:
     A form folder's ``lexicon`` (``jixiao.forms``) adds to it: lists grow, mappings merge, a pattern becomes
     an alternative of the pattern it extends. :func:`jixiao.forms.reset` forgets this when forms change.
     """
-    from jixiao.forms import lexicon_overlays
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it: 10x faster start
     base = yaml.load(resources.files("jixiao.extract").joinpath("lexicon.yaml").read_text("utf-8"), Loader=loader)
     for overlay in lexicon_overlays():

@@ -4,7 +4,8 @@ form rows). Built from the ingested document alone, once per document, and share
 auditor (``jixiao.audit.figures``) and the extractor.
 """
 
-from jixiao.figures.index import Figure, FigureIndex, build_index
+from jixiao.figures.build import build_index, find_groups
+from jixiao.figures.index import Figure, FigureIndex
 from jixiao.figures.tables import TABLE_READERS, CellRef, TableView
 
-__all__ = ["build_index", "Figure", "FigureIndex", "TableView", "CellRef", "TABLE_READERS"]
+__all__ = ["build_index", "find_groups", "Figure", "FigureIndex", "TableView", "CellRef", "TABLE_READERS"]

@@ -3,7 +3,8 @@ and their lists, the same quantity stated twice, quantity × unit price, sources
 
 Each finder walks the figures once (or the text once, for openers and list words) and looks only
 inside a bounded window around a figure, so the whole pass stays linear in the document. The
-rows of forms (budget row, indicator rows, score tables) are found by :mod:`jixiao.figures.forms`.
+rows of forms (budget row, indicator rows, score tables) are found by :mod:`jixiao.figures.forms`;
+:mod:`jixiao.figures.build` runs them all.
 """
 
 from __future__ import annotations
@@ -48,29 +49,6 @@ class RateGroup:
     numerator: Figure | None
     denominators: list[Figure]
     kind: str = "rate"
-
-
-def find_groups(idx: FigureIndex) -> list[Any]:
-    """Every group of ``idx``, narrative and form rows."""
-    from jixiao.figures.forms import find_form_groups
-    from jixiao.figures.lists import balances, counts, products, remainders, repeats
-
-    out: list[Any] = []
-    rows = find_form_groups(idx)
-    in_rows = {t.figure.i for r in rows for t in r.cells.values() if t is not None and t.figure is not None}
-    found_sums = sums(idx, in_rows)
-    out += found_sums
-    out += rates(idx, found_sums)
-    out += counts(idx)
-    out += remainders(idx, found_sums)
-    out += repeats(idx, {f.i for g in found_sums for f in (g.total, *g.parts)})
-    out += products(idx)
-    out += balances(idx)
-    out += rows
-    from jixiao.figures.rows import row_sums
-
-    out += row_sums(idx)
-    return out
 
 
 # -- totals and parts ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jixiao.figures.lexicon import lexicon
-from jixiao.figures.tables import CellRef, TableView, tables_of
+from jixiao.figures.tables import CellRef, TableView
 from jixiao.model import Evidence
 from jixiao.numbers import normalize
 
@@ -146,24 +146,9 @@ class FigureIndex:
         return self.text[a:min(len(self.text), f.end + after)].replace("\n", " ").strip()
 
 
-def build_index(doc: Any, *, tables: Any = ()) -> FigureIndex:
-    """Index ``doc`` (a :class:`~jixiao.ingest.base.Document`). ``tables`` are extra table views
-    (e.g. from a reader of tables flattened into the text) that win over line tables they overlap."""
-    from jixiao.figures.groups import find_groups
-
-    raw_text = getattr(doc, "text", "") or ""
-    text = normalize(raw_text)
-    views = tables_of(doc, tables)
-    sentences = _sentences(text)
-    figures = _scan(text, sentences, views)
-    idx = FigureIndex(doc=doc, text=text, figures=figures, sentences=sentences, tables=views)
-    idx.groups = find_groups(idx)
-    return idx
-
-
 # -- scanning ------------------------------------------------------------------------------------
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def split_sentences(text: str) -> list[tuple[int, int]]:
     out = []
     a = 0
     for m in re.finditer(r"[。；;！!？?\n]", text):
@@ -176,7 +161,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return out or [(0, len(text))]
 
 
-def _scan(text: str, sentences: list[tuple[int, int]], views: list[TableView]) -> list[Figure]:
+def scan_figures(text: str, sentences: list[tuple[int, int]], views: list[TableView]) -> list[Figure]:
     lex = lexicon()
     sent_starts = [a for a, _ in sentences]
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]

@@ -40,11 +40,9 @@ def use(folders: Iterable[str | Path]) -> None:
 
 
 def reset() -> None:
-    """Forget the loaded forms and everything built from them (the extractor's vocabulary)."""
+    """Forget the loaded forms and everything built from them (the extractor's vocabulary, frameworks and
+    layouts: each registered itself with :func:`on_reset`)."""
     all_forms.cache_clear()
-    from jixiao.extract.collect import forget_vocabulary
-
-    forget_vocabulary()
     for clear in _cache_clearers:
         clear()
 

@@ -25,6 +25,9 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from jixiao.ingest.base import Document, IngestError, TextBuilder
+from jixiao.ingest.pdflines import MIN_WRAPPED, Line, inside, is_page_number
+from jixiao.ingest.pdflines import join as join_lines
+from jixiao.ingest.pdflines import metrics as line_metrics
 
 #: A page needs at least this many path objects (lines, rects) to be searched for tables.
 MIN_RULING_PATHS = 4
@@ -36,10 +39,6 @@ _INSET = 0.5  # points: shrink a cell before asking for its text, so borders' ne
 #: Header words of the tables worth a slow second look when the fast path finds none.
 _TABLE_WORDS = re.compile(r"指标|得分|分值|预算数|执行数|执行率")
 _LATIN = re.compile(r"[A-Za-z]")
-_CLOSERS = set("。！？；：!?;:")
-#: The start of a section heading: 一、 （一） 第一部分. Arabic items (1. （1）) are left out: they
-#: also run inline ("……完成。2.区级……") and are wrapped there as often as they start a line.
-_LIST_START = re.compile(r"(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十\d]+[章节部分])")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 NO_TEXT_LAYER = "没有文字层（扫描件），未安装 OCR (no text layer (scanned PDF); OCR is not supported)"
 #: Pages one PDF may have (JIXIAO_MAX_PDF_PAGES), checked before any page is loaded.
@@ -311,19 +310,9 @@ def _index(edges: list[float], v: float) -> int:
     return i
 
 
-class _Line(NamedTuple):
-    """One text line of a page: its text and box (top-down coordinates, like pdfplumber's)."""
-
-    text: str
-    left: float
-    right: float
-    top: float
-    bottom: float
-
-
-def _page_lines(textpage, raw: str, height: float) -> list[_Line]:
+def _page_lines(textpage, raw: str, height: float) -> list[Line]:
     """Split PDFium's page text at its generated CRLFs, with the box of each line's ends."""
-    lines: list[_Line] = []
+    lines: list[Line] = []
     start = 0
     n = len(raw)
     while start <= n:
@@ -338,7 +327,7 @@ def _page_lines(textpage, raw: str, height: float) -> list[_Line]:
             # loose boxes span the advance and line height: a closing 。 still reaches the margin
             l0, b0, _r0, t0 = textpage.get_charbox(first, loose=True)
             _l1, b1, r1, t1 = textpage.get_charbox(last, loose=True)
-            lines.append(_Line(_clean(seg), l0, r1, height - max(t0, t1), height - min(b0, b1)))
+            lines.append(Line(_clean(seg), l0, r1, height - max(t0, t1), height - min(b0, b1)))
         start = end + 2
     return lines
 
@@ -354,7 +343,7 @@ class _Block(NamedTuple):
     runs_on: bool = False
 
 
-def _page_blocks(lines: list[_Line], tables: list, join: bool, height: float,
+def _page_blocks(lines: list[Line], tables: list, join: bool, height: float,
                  fallback: tuple | None = None, page_no: int = 0) -> tuple[list[_Block], tuple | None]:
     """The page's paragraphs and tables in reading order; a table replaces the lines inside it.
 
@@ -362,30 +351,30 @@ def _page_blocks(lines: list[_Line], tables: list, join: bool, height: float,
     and each resulting line is a paragraph (as the docx and html readers give them).
     """
     if join:
-        lines = [ln for ln in lines if not _is_page_number(ln, height, page_no)]
-    metrics = (_metrics(lines) or fallback) if join else None
+        lines = [ln for ln in lines if not is_page_number(ln, height, page_no)]
+    sizes = (line_metrics(lines) or fallback) if join else None
     blocks: list[_Block] = []
 
-    def add(group: list[_Line]) -> None:
+    def add(group: list[Line]) -> None:
         if not group:
             return
         if not join:
             blocks.append(_Block("para", "\n".join(ln.text for ln in group)))
             return
-        for text, first, last in _join(group, metrics):
-            opens = metrics is not None and first.left <= metrics[0] + 0.8 * metrics[2]
-            runs_on = (metrics is not None and last.right >= metrics[1] - 1.5 * metrics[2]
-                       and len(last.text.strip()) >= _MIN_WRAPPED)
+        for text, first, last in join_lines(group, sizes):
+            opens = sizes is not None and first.left <= sizes[0] + 0.8 * sizes[2]
+            runs_on = (sizes is not None and last.right >= sizes[1] - 1.5 * sizes[2]
+                       and len(last.text.strip()) >= MIN_WRAPPED)
             blocks.append(_Block("para", text, opens=opens, runs_on=runs_on))
 
-    rest = [ln for ln in lines if not any(_inside(ln, t[0]) for t in tables)]
+    rest = [ln for ln in lines if not any(inside(ln, t[0]) for t in tables)]
     for table in tables:
         top = table[0][1]
         add([ln for ln in rest if (ln.top + ln.bottom) / 2 < top])
         rest = [ln for ln in rest if (ln.top + ln.bottom) / 2 >= top]
         blocks.append(_Block("table", table=table))
     add(rest)
-    return blocks, metrics
+    return blocks, sizes
 
 
 class _Carry(NamedTuple):
@@ -514,75 +503,6 @@ def _origin(merges: dict, grid: list, r: int, c: int) -> tuple[int, int] | None:
     return None
 
 
-_PAGE_NO = re.compile(r"^[\s\-—–－·]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*(?:共\s*)?\d{1,4}\s*页?)?[\s\-—–－·]*$")
-
-
-def _is_page_number(ln: _Line, height: float, page_no: int = 0) -> bool:
-    """A page number line ("- 3 -", "第 3 页", "3/12") in the top or bottom tenth of the page.
-
-    A bare figure counts only when it is near the page's own number: a table cell "100" that falls in the
-    margin zone is data (front matter may shift the printed number by a few pages).
-    """
-    if not (ln.top > 0.9 * height or ln.bottom < 0.1 * height) or not _PAGE_NO.match(ln.text):
-        return False
-    bare = ln.text.strip()
-    if page_no and bare.isdigit():
-        return abs(int(bare) - page_no) <= 3
-    return True
-
-
-def _inside(ln: _Line, bbox) -> bool:
-    x0, top, x1, bottom = bbox
-    mid = (ln.top + ln.bottom) / 2
-    return top <= mid <= bottom and ln.left < x1 and ln.right > x0
-
-
-def _metrics(lines: list[_Line]) -> tuple[float, float, float] | None:
-    """(left margin, right margin, line height) of a page's body text."""
-    if len(lines) < 3:
-        return None
-    heights = sorted(ln.bottom - ln.top for ln in lines)
-    return min(ln.left for ln in lines), max(ln.right for ln in lines), heights[len(heights) // 2]
-
-
-def _join(lines: list[_Line], metrics) -> list[tuple[str, _Line, _Line]]:
-    """Lines joined back into paragraphs where the layout only wrapped them: (text, first, last line).
-
-    A line that runs to the right margin continues on the next line, unless the
-    next one is indented (a new paragraph), far below, or either looks like a row
-    of a table drawn without rules (runs of spaces).
-    """
-    out: list[tuple[str, _Line, _Line]] = []
-    for ln in lines:
-        if out and metrics is not None and _wraps(out[-1][2], ln, metrics):
-            text, first, prev = out[-1]
-            # a word wrapped between Latin letters had a space; a number or Chinese text did not
-            sep = " " if _LATIN.match(prev.text[-1:]) and _LATIN.match(ln.text[:1]) else ""
-            out[-1] = (text + sep + ln.text.lstrip(), first, ln)
-        else:
-            out.append((ln.text, ln, ln))
-    return out
-
-
-#: A line shorter than this did not wrap at the margin, however wide the page's widest line is (a page of
-#: table cells printed one a line has no body width to measure).
-_MIN_WRAPPED = 12
-
-
-def _wraps(prev: _Line, ln: _Line, metrics: tuple[float, float, float]) -> bool:
-    left, right, h = metrics
-    if h <= 0:
-        return False
-    if prev.text.rstrip()[-1:] in _CLOSERS and _LIST_START.match(ln.text.lstrip()):
-        return False  # a sentence ended at the margin and a numbered item or heading follows
-    return (prev.right >= right - 1.5 * h
-            and len(prev.text.strip()) >= _MIN_WRAPPED
-            and ln.left <= left + 0.8 * h
-            and 0 <= ln.top - prev.bottom < 1.5 * h
-            and "  " not in prev.text.strip() and "  " not in ln.text.strip())
-
-
-# ---- OCR hook: the OCR engineer may edit this block -------------------------------------------
 def _ocr_fallback(data: bytes, name: str, opts: dict) -> Document:
     """A PDF with pages but no text layer: OCR it (jixiao.ingest.ocr) unless ``ocr="never"``.
 

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from jixiao.store import DECISION_LABELS, DEFAULT_URL, ROLE_LABELS, Store, json_dumps
-from jixiao.web import errors, services
+from jixiao.web import handlers, services
 from jixiao.web.auth import LoginThrottle, Sessions
 from jixiao.web.budget import OfficeBudget
 from jixiao.web.context import Workbench
@@ -77,7 +77,7 @@ def create_app(db_url: str = DEFAULT_URL, *, secret_key: str | None = None, max_
     app.state.demo_login = demo_login
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(Guard)
-    errors.install(app)
+    handlers.install(app)
     for router in (session.router, reports.router, compare.router, fill.router, frameworks.router, admin.router,
                    api.router, api_admin.router):
         app.include_router(router)

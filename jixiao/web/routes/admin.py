@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from jixiao.store import ROLES, User, Viewer, policy
+from jixiao.store import ROLES, Viewer
 from jixiao.web import services
-from jixiao.web.deps import allowed_to, csrf_form, page, require, wb
+from jixiao.web.accounts import add_user
+from jixiao.web.deps import allowed_to, csrf_form, page, wb
 from jixiao.web.errors import api_error
 from jixiao.web.schemas import MAX_ID, PathId
 
@@ -21,56 +22,6 @@ may_add_department = allowed_to("create", "department")
 may_edit_department = allowed_to("edit", "department")
 may_delete_department = allowed_to("delete", "department")
 DEPARTMENT_FIELDS = ("name", "region", "dept_type")
-
-
-def add_user(request: Request, name: str, password: str, role: str, department: Any, region: Any) -> User:
-    """A new account; a department from the directory lends its region when none is given."""
-    store = wb(request).store
-    department = str(department or "").strip() or None
-    region = str(region or "").strip() or None
-    if department and not region:
-        known = store.department_named(department)
-        region = known.region if known is not None else None
-    return store.add_user(name, password, role, department=department, region=region)
-
-
-USER_EDIT = ("password", "active")
-USER_MOVE = ("role", "department", "region")
-
-
-def update_user(request: Request, v: Viewer, user_id: int, fields: dict[str, Any],
-                current_password: str | None = None) -> User:
-    """Change an account as the policy table allows: ``password`` / ``active`` are an edit, ``role`` /
-    ``department`` / ``region`` a move. One's own password needs the current one; any change ends the
-    account's sessions (one's own: a new session is started for this client). Blocking."""
-    from jixiao.web.routes.session import start_session
-
-    store = wb(request).store
-    target = store.user(user_id)
-    if target is None or not policy.can(v, "see", "user", target):
-        raise api_error(404, "用户不存在")
-    if set(fields) & set(USER_EDIT):
-        require(request, v, "edit", "user", target)
-    if set(fields) & set(USER_MOVE):
-        require(request, v, "move", "user", target)
-    own = target.id == v.id
-    if own and "password" in fields and store.authenticate(target.name, current_password or "") is None:
-        raise api_error(403, "当前密码不正确")
-    if own and (fields.get("active") is False or fields.get("role", target.role) != target.role):
-        raise api_error(400, "不能停用自己的账户或更改自己的角色")
-    if fields.get("department") and "region" not in fields:
-        known = store.department_named(str(fields["department"]))
-        if known is not None and known.region:
-            fields["region"] = known.region
-    try:
-        user = store.update_user(user_id, **fields)
-    except ValueError as exc:
-        raise api_error(422, str(exc)) from None
-    if user is None:
-        raise api_error(404, "用户不存在")
-    if own:
-        start_session(request, user)
-    return user
 
 
 def department_fields(form: Any) -> dict[str, str]:

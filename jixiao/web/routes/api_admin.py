@@ -8,11 +8,11 @@ from starlette.datastructures import FormData
 from jixiao.store import Viewer
 from jixiao.web import schemas as S
 from jixiao.web import services
+from jixiao.web.accounts import add_user, do_login, do_logout, update_user
 from jixiao.web.deps import allowed_to, csrf_header, read_form, viewer, wb
 from jixiao.web.errors import api_error
-from jixiao.web.routes.admin import add_user, department_fields, department_or_404, update_user
+from jixiao.web.routes.admin import department_fields, department_or_404
 from jixiao.web.routes.frameworks import delete_framework, read_framework_upload
-from jixiao.web.routes.session import do_login, do_logout
 from jixiao.web.views import department_json, user_json
 
 router = APIRouter(prefix="/api", responses=S.ERROR_RESPONSES)

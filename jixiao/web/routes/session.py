@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections import defaultdict
 from typing import Any
 
@@ -10,54 +9,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from jixiao.store import User, Viewer
+from jixiao.store import Viewer
+from jixiao.web.accounts import do_login, do_logout, update_user
 from jixiao.web.deps import csrf_form, current_user, page, viewer, wb
 from jixiao.web.views import safe_next
 
 router = APIRouter(include_in_schema=False)
-
-
-def client_address(request: Request) -> str:
-    """The peer's address as the server saw it: proxy headers count only when ``jixiao serve`` was told
-    to trust the proxy (``--trusted-proxy``); see :mod:`jixiao.web.server`."""
-    return request.client.host if request.client else "-"
-
-
-def do_login(request: Request, name: str, password: str) -> tuple[User | None, str | None, int]:
-    """(user, None, 200) and a new session record, or (None, reason, 401 / 429). Blocking (argon2)."""
-    bench = wb(request)
-    address = client_address(request)
-    wait = bench.throttle.blocked(name, address)
-    if wait:
-        return None, f"登录失败次数过多，请 {int(wait // 60) + 1} 分钟后再试", 429
-    user = bench.store.authenticate(name, password) if name and password else None
-    if user is None:
-        bench.throttle.fail(name, address)
-        return None, "用户名或密码不正确", 401
-    bench.throttle.success(name, address)
-    start_session(request, user)
-    return user, None, 200
-
-
-def start_session(request: Request, user: User) -> None:
-    """A new session record for ``user`` (the old token of this client, if any, ends)."""
-    bench = wb(request)
-    session = request.state.session
-    if session.token:
-        bench.store.end_session(session.token)
-    session.token, session.csrf = bench.store.create_session(user.id, max_age=bench.sessions.max_age,
-                                                             address=client_address(request))
-    session.dirty = True
-    request.state.user = user
-
-
-def do_logout(request: Request) -> None:
-    """End the session record: every copy of the cookie stops working."""
-    session = request.state.session
-    if session.token:
-        wb(request).store.end_session(session.token)
-    session.token, session.csrf, session.dirty = None, secrets.token_urlsafe(32), True
-    request.state.user = None
 
 
 @router.get("/")
@@ -96,8 +53,6 @@ def account_page(request: Request, saved: str = "", _v: Viewer = Depends(viewer)
 def account_password(request: Request, v: Viewer = Depends(viewer), form: FormData = Depends(csrf_form)):
     """Change one's own password: every other session of the account ends, this one starts afresh."""
     from starlette.exceptions import HTTPException
-
-    from jixiao.web.routes.admin import update_user
 
     password, again = str(form.get("password") or ""), str(form.get("password2") or "")
     if password != again:
