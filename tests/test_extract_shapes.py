@@ -210,3 +210,17 @@ def test_funding_sources_round_trip_through_an_evaluation_file():
     assert ev.funding_sources[0].executed == Decimal("79.5")
     assert evaluation_to_dict(ev)["funding_sources"] == [{"name": "中央财政资金", "budget": Decimal("80"),
                                                           "executed": Decimal("79.5")}]
+
+
+def test_score_after_the_rate_when_the_header_lost_its_word():
+    """A flattened MoF form whose header ends at 执行率 (得分 lost in the crawl) still prints the row's 得分
+    after the rate: a plain number within the 分值 is read as the score; a percent or a figure above the 分值
+    is not."""
+    head = ("项目支出绩效自评表（2022年度） 项目名称 档案数字化 项目资金（万元） 年初预算数 全年预算数 全年执行数 分值 "
+            "执行率 年度资金总额： 48.6 48.6 47.9 10 98.56% {tail} 其中：当年财政拨款 48.6 48.6 47.9\n")
+    ev = extract(read_bytes(head.format(tail="9.86").encode("utf-8"), "a.txt"))
+    row = ev.indicators[0]
+    assert (row.weight, row.score, row.actual) == (Decimal("10"), Decimal("9.86"), "98.56%")
+    for tail in ("12", "95%"):
+        ev = extract(read_bytes(head.format(tail=tail).encode("utf-8"), "b.txt"))
+        assert ev.indicators[0].score is None and ev.indicators[0].weight == Decimal("10")

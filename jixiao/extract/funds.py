@@ -392,6 +392,11 @@ def _assign(columns: tuple[str, ...], figs: list[Figure | None]) -> dict[str, Fi
         for c, f in zip(ca, after, strict=False):
             if f is not None:
                 out[c] = f
+    elif not ca and len(after) == 1 and after[0] is not None and "weight" in cols and "score" not in cols:
+        # the form's 得分 column after 执行率 whose header word was lost: a plain number within the 分值
+        w, f = out.get("weight"), after[0]
+        if not f.percent and w is not None and 0 <= f.value <= w.value:
+            out["score"] = f
     return out
 
 
