@@ -39,7 +39,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
     return {
         "value": re.compile(rf"(?P<date>{date})|(?P<range>{rng})|(?P<cmp>{cmp})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{unit})?"),
         "only_cmp": re.compile(rf"^(?:{cmp}|{alt(w['natures'])})$"),
-        "only_unit": re.compile(rf"^(?:{unit}|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$"),
+        # a unit may carry its name in brackets (%(百分比), the bracket sometimes cut by the line)
+        "only_unit": re.compile(rf"^(?:(?:{unit})(?:[（(][\u4e00-\u9fa5]{{1,6}}[）)]?)?|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$"),
         "score_num": re.compile(rf"^(?:\d{{1,3}})(?:\.\d+)?(?:{w['score_unit']})?$"),
     }
 
@@ -133,8 +134,10 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
             continue
         before = piece[m.start() - 1] if m.start() > 0 else ""
         after = piece[m.end()] if m.end() < len(piece) else ""
-        if _is_word(before) and (_is_word(after) or (after != "" and after in ":：、")) and not m.group(0).endswith("%"):
-            continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it
+        if _is_word(before) and (_is_word(after) or (after != "" and after in ":：、")) and \
+                not m.group(0).endswith("%") and not (pos > 0 and m.start() == pos):
+            continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it; one right after a figure
+            # (860公里860公里桥梁…, cells run together) does not
         if m.start() == 0 and after in ("、", ".", "．") and m.group(0).isdigit() and len(m.group(0)) <= 2 and \
                 m.end() + 1 < len(piece) and _is_word(piece[m.end() + 1]):
             continue  # a list number (1.政务云, 2、出国经费) stays with its item

@@ -24,9 +24,9 @@ NEG = float("-inf")
 
 #: How many tokens a column may take, and what leaving it empty costs.
 _SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit": 1, "actual": 3, "weight": 1,
-         "score": 1, "deviation": 8, "ignore": 8, "level1_weight": 1, "level2_weight": 1}
+         "score": 1, "deviation": 8, "ignore": 8, "remark": 2, "level1_weight": 1, "level2_weight": 1}
 _SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
-         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
+         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
 _JUNK = -1.2
 _JUNK_LEVEL = -0.3  # a level name over an empty row (生态效益指标 with no indicator under it)
 _VALUE_ROLES = ("target", "actual", "weight", "score")
@@ -77,6 +77,14 @@ def _vocab() -> dict:
         "fallback_anchor": re.compile("|".join(_spaced(w) for w in g["fallback_anchor"])),
         "weight_note": re.compile(rf"[（(]?\d+(?:\.\d+)?(?:{alt(g['score_unit'])})[）)]?$"),
         "bare": frozenset(g["bare_indicator"]),
+        "layouts": g.get("layouts", []),
+        # level names that end in 指标, as they run into neighbouring cells (spaces from wrapped cells allowed)
+        "glued_level_re": re.compile("|".join(_spaced(w) for w in sorted(
+            {w for w in (*g["level1"], *g["level2_common"]) if w.endswith("指标")}, key=len, reverse=True))),
+        # a cell that is a scoring rule or a sentence's tail (每超过1天扣1分, ，计8分), not an indicator's name
+        "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
+                               rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{alt(g['score_unit'])})|"
+                               rf"{alt(g['score_words'])}"),
         "bare_start": tuple(g["bare_indicator"]),
     }
 
@@ -124,7 +132,7 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
 
     def close() -> None:
         if len(run) >= 3:
-            roles = _merge_two_row(tuple(r for _, _, r in run))
+            roles = _layout({squash(text[a:b]) for a, b, _ in run}) or _merge_two_row(tuple(r for _, _, r in run))
             if "name" in roles and sum(r in roles for r in _VALUE_ROLES) >= 2:
                 out.append(Header(run[0][0], run[-1][1], roles))
         run.clear()
@@ -169,6 +177,17 @@ def _cjk_run(text: str, i: int, step: int, lo: int, hi: int) -> int:
         n += 1
         i += step
     return n
+
+
+def _layout(words: set[str]) -> tuple[str, ...] | None:
+    """The printed columns of a provincial form whose header words name it (``grid.layouts``), or None.
+
+    For forms whose two-row header hides the row order (sub-columns under 预期指标值 and 自评得分).
+    """
+    for lay in _vocab()["layouts"]:
+        if all(any(w.startswith(x) for w in words) for x in lay["when"]):
+            return tuple(lay["columns"])
+    return None
 
 
 def _merge_two_row(roles: tuple[str, ...]) -> tuple[str, ...]:
@@ -224,7 +243,7 @@ class _Table:
         self.sq = [squash(t.text) for t in toks]
         self.kinds = [t.kind for t in toks]
         v = _vocab()
-        self.bare, self.bare_start = v["bare"], v["bare_start"]
+        self.bare, self.bare_start, self.bad_name = v["bare"], v["bare_start"], v["bad_name"]
         self.l1 = [level1_name(s) is not None for s in self.sq]
         self.l2 = [level2_name(s) is not None for s in self.sq]
         self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
@@ -306,12 +325,17 @@ class _Table:
                 s = 1.3 if sum(len(x) for x in sq[i:k]) <= 14 else 0.2
             return s + self._gaps(i, k)
         if role == "name":
-            if self.l1[i] or (self.ph[i] or self.l2[i]) and n == 1:
+            if self.l1[i] or self.ph[i] and n == 1:
                 return NEG
             joined = self.joined(i, k)
-            if _cjk(joined) < 2 or joined in self.bare or level1_name(joined) or level2_name(joined):
+            if _cjk(joined) < 2 or joined in self.bare or level1_name(joined) or self.bad_name.search(joined):
                 return NEG
             s = 1.0 - 0.15 * (self._sep[k] - self._sep[i + 1] if k > i + 1 else 0)
+            if level2_name(joined):
+                # 服务对象满意度 is a level-2 word and, under 服务对象满意度指标, a name: only right after its level
+                if n > 1 or not (i > 0 and self.l2[i - 1]) or joined.endswith("指标"):
+                    return NEG
+                s -= 0.2
             if kinds[k - 1] in ("num", "pct") and toks[k - 1].gap != GLUED:
                 s -= 1.0
             return s + self._gaps(i, k)
@@ -320,7 +344,10 @@ class _Table:
                 return NEG
             if role == "deviation" and all(x in ("num", "pct") for x in kinds[i:k]):
                 return NEG
+            # a figure is a value column's before it is a note's: ties go to the reading that leaves it there
             return 0.1 + self._gaps(i, k) * 0.5
+        if role == "remark":  # a words-only cell we do not keep (完成 / 未完成 under 单项指标完成情况)
+            return 0.1 + self._gaps(i, k) * 0.5 if self._fig[k] == self._fig[i] and not self.l1[i] else NEG
         return NEG
 
 
@@ -328,6 +355,57 @@ def _prefix(flags: list[bool]) -> list[int]:
     out = [0]
     for f in flags:
         out.append(out[-1] + (1 if f else 0))
+    return out
+
+
+_PAGE_NO = re.compile(r"\d{1,2}、(?=[\u4e00-\u9fa5])")
+
+
+def _is_glued(toks: list[Tok]) -> bool:
+    """A table whose cells ran together (a doc-sharing site's copy): most figures touch what comes before them."""
+    figs = [t for t in toks[1:] if t.is_figure]
+    return len(figs) >= 5 and sum(t.gap == GLUED for t in figs) >= 0.6 * len(figs)
+
+
+def unglue(text: str, toks: list[Tok]) -> list[Tok]:
+    """In a run-together table, a space is where a cell's text wrapped, not a cell edge (储备粮管理专户管 理率), and
+    the level names run into the cell after them (数量指标县级储备粮…): join the one, split off the other."""
+    if not _is_glued(toks):
+        return toks
+    toks = list(toks)
+    joined: list[Tok] = []
+    for i, t in enumerate(toks):
+        if t.gap == STRONG and t.kind == "num" and len(t.text) <= 2 and i + 1 < len(toks) and \
+                toks[i + 1].gap == GLUED and toks[i + 1].text.startswith("、"):
+            # the site's page number opens the line (2、100%): page chrome, not a cell
+            n = toks[i + 1]
+            toks[i + 1] = Tok(n.text[1:], n.start + 1, n.end, STRONG, n.kind) if len(n.text) > 1 else \
+                Tok("", n.end, n.end, STRONG, "skip")
+            continue
+        if t.kind == "skip":
+            continue
+        if t.gap == STRONG and t.kind == "text" and (m := _PAGE_NO.match(t.text)):
+            t = Tok(t.text[m.end():], t.start + m.end(), t.end, STRONG, "text")
+        p = joined[-1] if joined else None
+        if p is not None and t.gap == SPACE and p.kind == "text" and t.kind == "text":
+            joined[-1] = Tok(text[p.start:t.end], p.start, t.end, p.gap, "text")
+        else:
+            joined.append(t)
+    level_re = _vocab()["glued_level_re"]
+    out: list[Tok] = []
+    for t in joined:
+        if t.kind != "text":
+            out.append(t)
+            continue
+        a, gap = t.start, t.gap
+        for m in level_re.finditer(text, t.start, t.end):
+            if m.start() > a:
+                out.append(Tok(text[a:m.start()], a, m.start(), gap, "text"))
+                gap = GLUED
+            out.append(Tok(m.group(0), m.start(), m.end(), gap, "text"))
+            a, gap = m.end(), GLUED
+        if a < t.end:
+            out.append(Tok(text[a:t.end], a, t.end, gap, "text"))
     return out
 
 
@@ -448,7 +526,7 @@ def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from
             continue  # read already (a docx/xlsx grid)
         region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
         region_end = min(region_end, h.end + 12000)
-        toks = tokenize(text, h.end, region_end)
+        toks = unglue(text, tokenize(text, h.end, region_end))
         stop = _stop_index(toks, 0)
         toks = toks[:stop]
         stop_at = toks[-1].end if toks else h.end

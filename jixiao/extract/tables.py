@@ -29,8 +29,6 @@ def _rx() -> dict:
         "level_weight": re.compile(rf"[（(]?(\d+(?:\.\d+)?)(?:{unit})[）)]?$"),
         "unit_chars": "".join(g["score_unit"]),
         "total_row": re.compile(rf"({alt(g['total_rows'])})"),
-        "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
-                               rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{unit})|{alt(g['score_words'])}"),
         "bad_value": re.compile(alt(g["not_value"])),
         "sub_prefix": re.compile(rf"^(?:{alt(lexicon()['funds']['sub_prefix'])})"),
         "source_name": re.compile(alt(lexicon()["fund_text"]["source_end"])),
@@ -124,9 +122,14 @@ def _trusted(header, rows: list) -> list:
     if strong:
         return rows
     want = [r for r in _WANT if r in header.roles]
-    if "weight" not in want and "score" not in want:
-        return []  # without figures that close each row, run-together cells cannot be told apart
-    complete = [r for r in rows if all(k in r.cells for k in want)]
+    if "weight" in want or "score" in want:
+        complete = [r for r in rows if all(k in r.cells for k in want)]
+    elif "target" in want and "actual" in want:
+        # no 分值 to close a row: a row is only as sure as its two values, each one figure (100% 100%)
+        complete = [r for r in rows if all(len(r.parts.get(k, ())) == 1 and r.parts[k][0].is_figure
+                                           for k in ("target", "actual"))]
+    else:
+        return []
     return complete if len(complete) >= 0.6 * len(rows) else []
 
 
@@ -134,7 +137,7 @@ def _plausible(name: str, c: dict) -> bool:
     """A row a person would read off the table: a name that is not prose, values that are not labels,
     a score within its weight."""
     rx = _rx()
-    if len(name) > 80 or rx["bad_name"].search(name) or sum(ch.isdigit() for ch in name) > len(name) // 2:
+    if len(name) > 80 or _grid_vocab()["bad_name"].search(name) or sum(ch.isdigit() for ch in name) > len(name) // 2:
         return False
     for key in ("target", "actual"):
         if key in c and (rx["bad_value"].search(c[key][0]) or len(c[key][0]) > 40):

@@ -1,0 +1,98 @@
+"""Provincial form variants and run-together copies, written in our own words.
+
+- The Hebei 预算项目绩效自评表 (一体化系统) prints 三级指标 then its explanation, the target as 符号 值 单位, and
+  under 自评得分 three numbers (单项指标得分, 权重占比, 折算得分): its layout is a data entry in ``lexicon.yaml``.
+- Doc-sharing sites copy a form's table with no cell separators: the cells run together, a space is where a
+  cell's text wrapped, and the site's page numbers (``2、``) open the lines.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from jixiao.extract import extract
+from jixiao.ingest import read_bytes
+
+HEBEI_HEAD = (
+    "某县卫生健康局2023年度预算项目绩效自评表\n"
+    "一、基本情况 项目名称: 农村适龄妇女两癌筛查 实施(主管)单位 某县卫生健康局 金额单位: 万元\n"
+    "四、年度绩效指标完成情况 一级指标 二级指标 三级指标 指标分值 预期指标值 单项指标实际完成值 "
+    "单项指标完成情况 自评得分\n符号 单位(文字描述) 单项指标得分 权重占比(%) 单项指标折算得分\n"
+)
+HEBEI_ROWS = [
+    "产出指标 数量指标 筛查人数 完成筛查的适龄妇女人数 >= 3000 人 3120人 完成 30.00 30.00 9.00",
+    "质量指标 阳性病例随访率 阳性病例得到随访的比例 >= 95 %(百分比) 98% 完成 30.00 30.00 9.00",
+    "效益指标 社会效益指标 早诊早治率 发现病例及时转诊治疗的比例 >= 90 %(百分比) 86% 未完成 15.00 20.00 3.00",
+    "满意度指标 服务对象满意度指标 服务对象满意度 受检妇女对筛查服务的满意程度 >= 90 %(百分比) 95% 完成 "
+    "10.00 10.00 1.00",
+]
+HEBEI_WANT = [
+    ("产出指标", "数量指标", "筛查人数", ">=3000人", "3120人", 30, 30),
+    ("产出指标", "质量指标", "阳性病例随访率", ">=95%(百分比)", "98%", 30, 30),
+    ("效益指标", "社会效益指标", "早诊早治率", ">=90%(百分比)", "86%", 20, 15),
+    ("满意度指标", "服务对象满意度指标", "服务对象满意度", ">=90%(百分比)", "95%", 10, 10),
+]
+
+
+@pytest.mark.parametrize("joiner", ["\n", " "], ids=["row_a_line", "one_line"])
+def test_hebei_form_reads_score_and_weight_from_the_sub_columns(joiner):
+    text = HEBEI_HEAD + joiner.join(HEBEI_ROWS) + "\n填表人: 某某\n"
+    ev = extract(read_bytes(text.encode("utf-8"), "hebei.txt"))
+    got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
+    want = [(a, b, c, d, e, Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in HEBEI_WANT]
+    assert got == want
+    # the weighted column (折算得分) is never read as a weight: every score stays within its weight
+    assert all(i.score <= i.weight for i in ev.indicators)
+
+
+def test_a_unit_cell_may_carry_its_name_in_brackets():
+    from jixiao.extract.cells import tokenize
+
+    kinds = [t.kind for t in tokenize(">= 95 %(百分比) 98% %(百分比")]
+    assert kinds == ["cmp", "num", "unit", "pct", "unit"]
+
+
+# A county's 专项资金绩效目标自评表 as a doc-sharing site copies it: no separators, wrapped cells, page numbers.
+GLUED = (
+    "2023年度县级专项资金绩效目标自评表\n"
+    "1、2023年度县级专项资金绩效目标自评表专项资金名称县级农村公路养护县级主管部门某县交通运输局"
+    "实施单位某县公路建设养护中心项目资金(万元)全年预算数(A)全年执行数(B)执行率(B/A)"
+    "年度资金总额320.5320.5100%绩 效 指 标一级 指标二级 指标三级指标年度指标 值全年 完成值未完成原因和 改进措施"
+    "产 出 指 标数量 指标农村公路日常养 护里程860公里860公里桥梁定期检 查座数42座42座\n"
+    "2、质量 指标优良路 率75%78%养护工程验收合 格率100%100%时效 指标养护资金拨付及时率100%100%"
+    "效益 指标社会 效益 指标群众出行时间 节约率5%6%满意度 指标服务 对象 满意 度指 标沿线群众满意度90%94%"
+    "说明无\n"
+)
+GLUED_WANT = [
+    ("产出指标", "数量指标", "农村公路日常养护里程", "860公里", "860公里"),
+    ("产出指标", "数量指标", "桥梁定期检查座数", "42座", "42座"),
+    ("产出指标", "质量指标", "优良路率", "75%", "78%"),
+    ("产出指标", "质量指标", "养护工程验收合格率", "100%", "100%"),
+    ("产出指标", "时效指标", "养护资金拨付及时率", "100%", "100%"),
+    ("效益指标", "社会效益指标", "群众出行时间节约率", "5%", "6%"),
+    ("满意度指标", "服务对象满意度指标", "沿线群众满意度", "90%", "94%"),
+]
+
+
+def _squash(s: str | None) -> str | None:
+    return None if s is None else "".join(s.split())
+
+
+def test_run_together_table_joins_wrapped_cells_and_drops_page_numbers():
+    ev = extract(read_bytes(GLUED.encode("utf-8"), "glued.txt"))
+    got = [(_squash(i.level1), _squash(i.level2), _squash(i.name), _squash(i.target), _squash(i.actual))
+           for i in ev.indicators]
+    assert got == GLUED_WANT
+    for k in range(len(ev.indicators)):  # every value still points at the document's own characters
+        e = ev.evidence[f"indicators[{k}].actual"]
+        assert GLUED[e.start:e.end].replace(" ", "") == ev.indicators[k].actual.replace(" ", "")
+
+
+def test_run_together_rows_without_two_figures_are_not_guessed():
+    # the same copy with words for values: no 分值 closes a row and no figure bounds a value, so nothing is read
+    words = GLUED.replace("860公里860公里", "完成完成").replace("42座42座", "完成完成").replace(
+        "75%78%", "较好良好").replace("100%100%", "及时及时").replace("5%6%", "提高提高").replace("90%94%", "满意满意")
+    ev = extract(read_bytes(words.encode("utf-8"), "glued_words.txt"))
+    assert ev.indicators == ()
