@@ -96,3 +96,28 @@ def test_run_together_rows_without_two_figures_are_not_guessed():
         "75%78%", "较好良好").replace("100%100%", "及时及时").replace("5%6%", "提高提高").replace("90%94%", "满意满意")
     ev = extract(read_bytes(words.encode("utf-8"), "glued_words.txt"))
     assert ev.indicators == ()
+
+
+# Who reports: a government site's publisher line is read only when nothing else names the unit.
+PUBLISHED = (
+    "{title}\n发布时间:2024-03-02 10:15 信息来源:{publisher}文字大小:[大 中 小]\n\n"
+    "一、绩效目标分解下达情况\n2023年,上级下达农村饮水安全维修养护资金120万元,全部用于农村供水工程维修养护。\n"
+)
+
+
+@pytest.mark.parametrize(("title", "publisher", "want"), [
+    # nothing else names the unit: the publisher, a unit with its place, is the department
+    ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "某县水利局", "某县水利局"),
+    # a publisher without its place, or the portal itself, is not taken
+    ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "水利局", None),
+    ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "某县人民政府办公室", None),
+    # the title names the unit: the publisher (the finance bureau that put it online) does not count
+    ("某县农业农村局2023年度农村饮水安全维修养护资金绩效自评报告", "某县财政局", "某县农业农村局"),
+])
+def test_publisher_line_is_the_last_source_of_the_unit(title, publisher, want):
+    text = PUBLISHED.format(title=title, publisher=publisher)
+    ev = extract(read_bytes(text.encode("utf-8"), "published.txt"))
+    assert ev.department == want
+    if want:
+        e = ev.evidence["department"]
+        assert text[e.start:e.end] == want

@@ -3,7 +3,8 @@
 Sources in order of trust: the form's own fields (单位名称, 部门（单位）名称, 实施单位 / 主管部门 of a project form),
 the title (``XX县财政局2022年度部门整体支出绩效自评报告``), a subject introduced with 以下简称, the sign-off at the
 end, and only then the first sentence that opens with a unit. Page chrome (来源, 发布机构 …), document titles in
-《》 and names after a preposition or verb (据, 由, 为 …) never count. A unit written without its county
+《》 and names after a preposition or verb (据, 由, 为 …) never count — except, when nothing else names a unit, the
+publisher a government site prints above the report (信息来源：谢家集区农业农村水利局), if it is a unit with its place. A unit written without its county
 (``县司法局``) takes the fuller name the text gives elsewhere (``紫金县司法局``). The words are data
 (``lexicon.yaml`` ``identity``, ``org_suffix``).
 """
@@ -42,6 +43,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "unit_fields": re.compile(rf"(?:{ix['unit_fields']})"),
         "implementer": re.compile(rf"(?:{ix['implementer_fields']})"),
         "supervisor": re.compile(rf"(?:{ix['supervisor_fields']})"),
+        "publisher": re.compile(rf"(?<![{_CJK}])(?:{ix['publisher_fields']})[ \t]*[:：][ \t]*(?P<org>[{_CJK}（）()]{{4,40}})"),
+        "not_publisher": re.compile(ix["not_publisher"]),
         "labels": re.compile(rf"(?:{labels})"),
         "not_unit": re.compile(ix["not_a_unit"]),
         "org_end": re.compile(rf"(?:{suffix})"),
@@ -56,6 +59,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
             rf"(?P<org>(?:[{_CJK}]{{2,8}}?(?:{ix['place_end']}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
             rf"(?=[\s，,]*(?:20\d\d|{ix['subject_duties']}|{alt(ix['subject_verbs'])}))", re.M),
         "place_chain": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+$"),
+        "place_head": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+[{_CJK}]{{2}}"),
         "dept_scope": re.compile(ix["department_scope"]),
         "project_scope": re.compile(ix["project_scope"]),
         "heading": re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"),
@@ -272,10 +276,23 @@ def read_department(ctx: Context, title: str | None, project_form: bool = False)
         return _located(ctx, good_impl[0][0], good_impl[0][1])
     if sup:
         return _located(ctx, sup[0][0], sup[0][1])
-    for found in (_subject(ctx), _signoff(ctx)):
+    for found in (_subject(ctx), _signoff(ctx), _publisher(ctx)):
         if found:
             return _located(ctx, _fuller(ctx, found[0]), found[1])
     return None, -1, -1
+
+
+def _publisher(ctx: Context) -> tuple[str, int, int] | None:
+    """The unit a government site names as the page's source, when it is a unit with its place in front
+    (天津市东丽区财政局; not 财政局, not the portal's own 人民政府办公室)."""
+    rx = _rx()
+    head = ctx.text[:1500]
+    for m in rx["publisher"].finditer(head):
+        org = _clean_org(m.group("org"))
+        if not org or rx["not_publisher"].search(org) or not rx["place_head"].match(org):
+            continue
+        return org, m.start("org"), m.start("org") + len(org)
+    return None
 
 
 def _located(ctx: Context, org: str, near: int) -> tuple[str, int, int]:
