@@ -111,6 +111,8 @@ PUBLISHED = (
     # a publisher without its place, or the portal itself, is not taken
     ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "水利局", None),
     ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "某县人民政府办公室", None),
+    # a publisher of another place than the report's is a reposting site's, not the unit
+    ("某县2023年度农村饮水安全维修养护资金绩效自评报告", "某市水利局", None),
     # the title names the unit: the publisher (the finance bureau that put it online) does not count
     ("某县农业农村局2023年度农村饮水安全维修养护资金绩效自评报告", "某县财政局", "某县农业农村局"),
 ])
@@ -121,3 +123,33 @@ def test_publisher_line_is_the_last_source_of_the_unit(title, publisher, want):
     if want:
         e = ev.evidence["department"]
         assert text[e.start:e.end] == want
+
+
+# A department-wide evaluation table (一级指标 得分 二级指标 得分 三级指标 得分 评价标准 指标说明 得分) whose two
+# prose columns hold sentences full of figures, one cell a paragraph: prose is never an indicator's name.
+PROSE_HEADER = ["一级指标", "得分", "二级指标", "得分", "三级指标", "得分", "评价标准", "指标说明", "得分"]
+PROSE_ROWS = [
+    ["投入", "20", "预算配置", "20", "在职人员控制率", "10", "以100%为标准,每超过一个百分点扣0.5分,扣完为止.",
+     "年末实有在职人员48人,占核定编制50人的96.00%.", "10"],
+    ["", "", "", "", "重点支出安排率", "10", "达到80%计满分,每低5%扣1分.",
+     "重点项目支出312.6万元,占项目支出总额的84.5%,计10分.", "10"],
+    ["过程", "30", "预算执行", "30", "预算完成率", "15", "100%计满分,每低于5%扣2分,扣完为止.",
+     "预算数860.4万元,实际支出838.1万元,完成率=838.1÷860.4=97.41%.", "13"],
+    ["", "", "", "", "结转结余率", "15", "结转结余率=0计满分,每增加1%扣1分.",
+     "年末结转结余12.3万元,结转结余率1.43%.", "13.5"],
+]
+PROSE_WANT = [
+    ("投入", "预算配置", "在职人员控制率", 10, 10),
+    ("投入", "预算配置", "重点支出安排率", 10, 10),
+    ("过程", "预算执行", "预算完成率", 15, 13),
+    ("过程", "预算执行", "结转结余率", 15, Decimal("13.5")),
+]
+
+
+@pytest.mark.parametrize("joiner", ["\n\n", " "], ids=["paragraph", "one_line"])
+def test_prose_columns_with_figures_do_not_become_names(joiner):
+    cells = PROSE_HEADER + [c for r in PROSE_ROWS for c in r if c]
+    text = "某区民政局2023年度部门整体支出绩效评价指标表\n" + joiner.join(cells) + "\n"
+    ev = extract(read_bytes(text.encode("utf-8"), "prose.txt"))
+    got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
+    assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in PROSE_WANT]

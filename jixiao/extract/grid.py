@@ -24,12 +24,14 @@ NEG = float("-inf")
 
 #: How many tokens a column may take, and what leaving it empty costs.
 _SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit": 1, "actual": 3, "weight": 1,
-         "score": 1, "deviation": 8, "ignore": 8, "remark": 2, "level1_weight": 1, "level2_weight": 1}
+         "score": 1, "deviation": 8, "ignore": 20, "remark": 2, "level1_weight": 1, "level2_weight": 1}
 _SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
          "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
 _JUNK = -1.2
 _JUNK_LEVEL = -0.3  # a level name over an empty row (生态效益指标 with no indicator under it)
 _VALUE_ROLES = ("target", "actual", "weight", "score")
+# a clause break with a figure beside it, a sentence's end, a calculation
+_CLAUSE = re.compile(r"[，,；;][^，,；;]*\d|\d[^，,；;]*[，,；;](?!$)|[。.](?=[\u4e00-\u9fa5])|[=＝÷]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ def _vocab() -> dict:
         # a cell that is a scoring rule or a sentence's tail (每超过1天扣1分, ，计8分), not an indicator's name
         "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
                                rf"(?:{alt(g['rule_deduct'])})\d|(?:{alt(g['rule_count'])})\d+(?:{alt(g['score_unit'])})|"
-                               rf"{alt(g['score_words'])}"),
+                               rf"{alt(g['score_words'])}|{alt(g['rule_phrases'])}"),
         "bare_start": tuple(g["bare_indicator"]),
     }
 
@@ -330,6 +332,8 @@ class _Table:
             joined = self.joined(i, k)
             if _cjk(joined) < 2 or joined in self.bare or level1_name(joined) or self.bad_name.search(joined):
                 return NEG
+            if not self.strong and _CLAUSE.search(joined):
+                return NEG  # without cell separators a clause break is prose (评价标准, 指标说明), not a name
             s = 1.0 - 0.15 * (self._sep[k] - self._sep[i + 1] if k > i + 1 else 0)
             if level2_name(joined):
                 # 服务对象满意度 is a level-2 word and, under 服务对象满意度指标, a name: only right after its level

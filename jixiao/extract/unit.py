@@ -59,7 +59,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
             rf"(?P<org>(?:[{_CJK}]{{2,8}}?(?:{ix['place_end']}))+[{_CJK}（）()]{{0,24}}?(?:{suffix}))"
             rf"(?=[\s，,]*(?:20\d\d|{ix['subject_duties']}|{alt(ix['subject_verbs'])}))", re.M),
         "place_chain": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+$"),
-        "place_head": re.compile(rf"^(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))+[{_CJK}]{{2}}"),
+        "place_head": re.compile(rf"^([{_CJK}]{{1,7}}?(?:{ix['place_end']}))(?:[{_CJK}]{{1,7}}?(?:{ix['place_end']}))*[{_CJK}]{{2}}"),
         "dept_scope": re.compile(ix["department_scope"]),
         "project_scope": re.compile(ix["project_scope"]),
         "heading": re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"),
@@ -276,20 +276,21 @@ def read_department(ctx: Context, title: str | None, project_form: bool = False)
         return _located(ctx, good_impl[0][0], good_impl[0][1])
     if sup:
         return _located(ctx, sup[0][0], sup[0][1])
-    for found in (_subject(ctx), _signoff(ctx), _publisher(ctx)):
+    for found in (_subject(ctx), _signoff(ctx), _publisher(ctx, title)):
         if found:
             return _located(ctx, _fuller(ctx, found[0]), found[1])
     return None, -1, -1
 
 
-def _publisher(ctx: Context) -> tuple[str, int, int] | None:
+def _publisher(ctx: Context, title: str | None) -> tuple[str, int, int] | None:
     """The unit a government site names as the page's source, when it is a unit with its place in front
-    (天津市东丽区财政局; not 财政局, not the portal's own 人民政府办公室)."""
+    (天津市东丽区财政局; not 财政局, not the portal's own 人民政府办公室) and the title is about that place."""
     rx = _rx()
     head = ctx.text[:1500]
     for m in rx["publisher"].finditer(head):
         org = _clean_org(m.group("org"))
-        if not org or rx["not_publisher"].search(org) or not rx["place_head"].match(org):
+        place = rx["place_head"].match(org) if org else None
+        if not place or rx["not_publisher"].search(org) or not title or place.group(1) not in title:
             continue
         return org, m.start("org"), m.start("org") + len(org)
     return None
