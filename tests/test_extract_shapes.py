@@ -7,6 +7,7 @@ give the same rows: names, levels, targets, actuals, weights and scores.
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,17 @@ def test_every_shape_reads_the_same_rows(shape):
     for k, ind in enumerate(ev.indicators):  # every figure points back at its cell
         ev_w = ev.evidence[f"indicators[{k}].weight"]
         assert ev_w.text == str(ind.weight)
+
+
+@pytest.mark.parametrize("shape", [_pipe, _cell_a_line, _cell_a_paragraph, _one_line, _tabs])
+def test_a_row_number_column_is_not_read_into_names_or_scores(shape, monkeypatch):
+    # the same table with a 序号 column in front: its numbers open rows, never join a name or close a row
+    here = sys.modules[__name__]
+    monkeypatch.setattr(here, "HEADER", ["序号", *HEADER])
+    monkeypatch.setattr(here, "ROWS", [[str(k + 1), *r] for k, r in enumerate(ROWS)])
+    ev = extract(read_bytes(shape().encode("utf-8"), f"seq_{shape.__name__}.txt"))
+    got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
+    assert got == [(a, b, c, d, e, Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in WANT]
 
 
 # A department-wide scoring sheet: level names with their own 分值, a criteria column full of figures.

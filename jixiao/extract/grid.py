@@ -24,12 +24,14 @@ NEG = float("-inf")
 
 #: How many tokens a column may take, and what leaving it empty costs.
 _SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit": 1, "actual": 3, "weight": 1,
-         "score": 1, "deviation": 8, "ignore": 20, "remark": 2, "level1_weight": 1, "level2_weight": 1}
+         "score": 1, "deviation": 8, "ignore": 20, "remark": 2, "seq": 1, "level1_weight": 1, "level2_weight": 1}
 _SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
-         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "level1_weight": 0.0, "level2_weight": 0.0}
+         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "seq": 0.0,
+         "level1_weight": 0.0, "level2_weight": 0.0}
 _JUNK = -1.2
 _JUNK_LEVEL = -0.3  # a level name over an empty row (生态效益指标 with no indicator under it)
 _VALUE_ROLES = ("target", "actual", "weight", "score")
+_SEQ = re.compile(r"^\d{1,3}$")
 # a clause break with a figure beside it, a sentence's end, a calculation
 _CLAUSE = re.compile(r"[，,；;][^，,；;]*\d|\d[^，,；;]*[，,；;](?!$)|[。.](?=[\u4e00-\u9fa5])|[=＝÷]")
 
@@ -350,6 +352,8 @@ class _Table:
                 return NEG
             # a figure is a value column's before it is a note's: ties go to the reading that leaves it there
             return 0.1 + self._gaps(i, k) * 0.5
+        if role == "seq":  # the row's number under 序号 (1, 2, 3 …)
+            return 1.0 + self._gaps(i, k) if n == 1 and kinds[i] == "num" and _SEQ.match(sq[i]) else NEG
         if role == "remark":  # a words-only cell we do not keep (完成 / 未完成 under 单项指标完成情况)
             return 0.1 + self._gaps(i, k) * 0.5 if self._fig[k] == self._fig[i] and not self.l1[i] else NEG
         return NEG
