@@ -236,3 +236,47 @@ def test_score_after_the_rate_when_the_header_lost_its_word():
     for tail in ("12", "95%"):
         ev = extract(read_bytes(head.format(tail=tail).encode("utf-8"), "b.txt"))
         assert ev.indicators[0].score is None and ev.indicators[0].weight == Decimal("10")
+
+
+# Header variants seen across provinces, each printed in four shapes: an explanation column after the name,
+# 分值 before the target, 权重 with 分 on every figure, level weights in brackets, comparator words, and a table
+# whose only name column is 绩效指标.
+_V_ROWS = [("产出指标", "数量指标", "开放服务天数", "全年对外开放的天数", "≥300天", "306天", "15", "15"),
+           ("", "", "图书借阅册次", "全年借阅图书的册次", "≥8万册次", "7.6万册次", "15", "14"),
+           ("效益指标", "社会效益指标", "读者到馆人次增长", "较上年增长比例", "≥5%", "6.2%", "20", "20")]
+_V_WANT = [("产出指标", "数量指标", "开放服务天数", "≥300天", "306天", 15, 15),
+           ("产出指标", "数量指标", "图书借阅册次", "≥8万册次", "7.6万册次", 15, 14),
+           ("效益指标", "社会效益指标", "读者到馆人次增长", "≥5%", "6.2%", 20, 20)]
+VARIANTS = {
+    "explanation": (["一级指标", "二级指标", "三级指标", "指标解释", "年度指标值", "实际完成值", "分值", "得分"],
+                    [list(r) for r in _V_ROWS], _V_WANT),
+    "weight_first": (["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "实际完成值", "得分"],
+                     [[a, b, c, w, t, x, s] for a, b, c, _, t, x, w, s in _V_ROWS], _V_WANT),
+    "quan_fen": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "权重", "得分"],
+                 [[a, b, c, t, x, w + "分", s + "分"] for a, b, c, _, t, x, w, s in _V_ROWS], _V_WANT),
+    "level_weight": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                     [[a + ("（30分）" if a == "产出指标" else "（20分）" if a else ""), b, c, t, x, w, s]
+                      for a, b, c, _, t, x, w, s in _V_ROWS], _V_WANT),
+    "comparator_words": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                         [[a, b, c, t.replace("≥", "不少于"), x, w, s] for a, b, c, _, t, x, w, s in _V_ROWS],
+                         [(a, b, c, t.replace("≥", "不少于"), x, w, s) for a, b, c, t, x, w, s in _V_WANT]),
+    "name_only": (["绩效指标", "指标值", "实际完成值", "分值", "得分"],
+                  [[c, t, x, w, s] for _, _, c, _, t, x, w, s in _V_ROWS],
+                  [(None, None, c, t, x, w, s) for _, _, c, t, x, w, s in _V_WANT]),
+}
+
+
+@pytest.mark.parametrize("shape", ["pipe", "tabs", "one_line", "paragraph"])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_header_variants_read_in_every_shape(variant, shape):
+    header, rows, want = VARIANTS[variant]
+    if shape == "pipe":
+        body = "\n".join("| " + " | ".join(c for c in r if c) + " |" for r in [header, *rows])
+    elif shape == "tabs":
+        body = "\n".join("\t".join(r) for r in [header, *rows])
+    else:
+        cells = [*header, *(c for r in rows for c in r if c)]
+        body = (" " if shape == "one_line" else "\n\n").join(cells)
+    ev = extract(read_bytes((HEAD + body + "\n").encode("utf-8"), f"{variant}_{shape}.txt"))
+    got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
+    assert got == [(a, b, c, d, e, Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in want]

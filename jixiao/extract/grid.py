@@ -136,7 +136,10 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
 
     def close() -> None:
         if len(run) >= 3:
-            roles = _layout({squash(text[a:b]) for a, b, _ in run}) or _merge_two_row(tuple(r for _, _, r in run))
+            found = tuple(r for _, _, r in run)
+            found = tuple(r for r in found if r != "name_if_alone") if "name" in found else \
+                tuple("name" if r == "name_if_alone" else r for r in found)
+            roles = _layout({squash(text[a:b]) for a, b, _ in run}) or _merge_two_row(found)
             if "name" in roles and sum(r in roles for r in _VALUE_ROLES) >= 2:
                 out.append(Header(run[0][0], run[-1][1], roles))
         run.clear()
@@ -262,6 +265,11 @@ class _Table:
         self._fig = _prefix(figure)
         self._cache: dict[tuple[str, int, int], float] = {}
 
+    def _alone(self, i: int) -> bool:
+        """Token ``i`` is a cell of its own: separated from both neighbours."""
+        t = self.toks
+        return t[i].gap != GLUED and (i + 1 == len(t) or t[i + 1].gap != GLUED)
+
     def joined(self, i: int, k: int) -> str:
         return "".join(self.sq[i:k])
 
@@ -289,7 +297,8 @@ class _Table:
         if self._opens[k] - self._opens[i + (role == "name")] if i + (role == "name") <= k else 0:
             return NEG  # a row number (指标8:) opens a name and nothing else
         if role in ("weight", "score", "level1_weight", "level2_weight"):
-            if n == 1 and kinds[i] == "num" and is_score_number(sq[i]):
+            if n == 1 and is_score_number(sq[i]) and (kinds[i] == "num" or kinds[i] == "value" and self._alone(i)):
+                # 15, or 15分 as a cell of its own (not 计8分 inside a criterion)
                 return 1.6 + self._gaps(i, k)
             return NEG
         if role == "nature":

@@ -43,10 +43,22 @@ def _is_num(s: str) -> bool:
 
 
 def _dec(s: str) -> Decimal | None:
+    s = s[:-1] if s.endswith("分") else s  # a 分值 cell may carry its unit (15分)
     try:
         return D(s) if _is_num(s) else None
     except NumberError:
         return None
+
+
+_WEIGHT_NOTE = re.compile(r"[（(](\d+(?:\.\d+)?)分[）)]$|(?<=[\u4e00-\u9fa5])(\d+(?:\.\d+)?)分$")
+
+
+def _level(cell: str) -> tuple[str, Decimal | None]:
+    """A level cell without its weight note (产出指标（30分） → 产出指标, 30)."""
+    m = _WEIGHT_NOTE.search(cell)
+    if not m:
+        return cell, None
+    return cell[:m.start()], _dec(m.group(1) or m.group(2))
 
 
 # ---------------------------------------------------------------- tab-separated tables
@@ -164,7 +176,8 @@ def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cell
 
     for lvl, wrole in (("level1", "level1_weight"), ("level2", "level2_weight")):
         if get(lvl):
-            fill[lvl] = (get(lvl), _dec(get(wrole)))
+            name, note = _level(get(lvl))
+            fill[lvl] = (name, _dec(get(wrole)) if get(wrole) else note)
             if lvl == "level1":
                 fill.pop("level2", None)
     name = get("name")
