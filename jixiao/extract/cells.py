@@ -37,7 +37,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
             rf"|\d{{1,2}}\s*月(?:{alt(w['month_end'])})?(?:{alt(w['month_after'])})?")
     rng = rf"{_NUM}\s*(?:[-~～—]|{alt(w['range_words'])})\s*{_NUM}\s*(?:{unit})?"
     return {
-        "value": re.compile(rf"(?P<date>{date})|(?P<range>{rng})|(?P<cmp>{cmp})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{unit})?"),
+        "value": re.compile(rf"(?P<date>{date})|(?P<range>{rng})|(?P<cmp>{cmp})?\s*(?P<num>[-−]?{_NUM})\s*(?P<unit>{unit})?"
+                            rf"(?P<bound>{alt(w['bound_after'])})?"),
         "only_cmp": re.compile(rf"^(?:{cmp}|{alt(w['natures'])})$"),
         # a unit may carry its name in brackets (%(百分比), the bracket sometimes cut by the line)
         "only_unit": re.compile(rf"^(?:(?:{unit})(?:[（(][\u4e00-\u9fa5]{{1,6}}[）)]?)?|\([^)]{{1,6}}\)|（[^）]{{1,6}}）)$"),

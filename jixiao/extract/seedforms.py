@@ -63,6 +63,9 @@ def _level(cell: str) -> tuple[str, Decimal | None]:
 
 # ---------------------------------------------------------------- tab-separated tables
 
+_FALLBACK_ROLES = ("score", "weight", "actual", "target", "nature", "unit", "deviation")
+
+
 def _header_roles(header_rows: list[list[str]], ncols: int) -> dict[int, str]:
     """Compose each column's header words across header rows, then map to a role."""
     composed = [""] * ncols
@@ -87,6 +90,13 @@ def _header_roles(header_rows: list[list[str]], ncols: int) -> dict[int, str]:
             if words_any and any(w in label for w in words_any):
                 roles[c] = rule["role"]
                 break
+        else:  # the shape-free reader's column words (自评分, 权重分, 度量单位 …) name the rest
+            words = lexicon()["grid"]["header_words"]
+            last = label.rsplit("/", 1)[-1]
+            for role in _FALLBACK_ROLES:
+                if last and any(w in last for w in words[role]):
+                    roles[c] = role
+                    break
     # a bare 分值 column right after a level's name column is that level's weight
     prev_role = None
     for c in sorted(roles):
@@ -194,7 +204,10 @@ def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cell
         if role in row and row[role][0]:
             a, b = _cell_span(line_start, cells, offsets, row[role][1])
             ctx.mark(f"{path}.{role}", a, b, cell=f"R{ctx.doc.line_of(line_start)}C{row[role][1] + 1}")
-    return Indicator(name=name, level1=l1[0], level2=l2[0], target=get("target") or None,
+    # ≥ | 300 | 天 → ≥300天 (a 正向/反向 nature is the indicator's kind, not part of its target)
+    sign = "" if get("nature") in lexicon()["cells"]["natures"] else get("nature")
+    target = get("target") and sign + get("target") + get("unit")
+    return Indicator(name=name, level1=l1[0], level2=l2[0], target=target or None,
                      actual=get("actual") or None, weight=weight, score=score,
                      deviation=get("deviation") or None, nature=get("nature") or None,
                      level1_weight=l1[1], level2_weight=l2[1])
