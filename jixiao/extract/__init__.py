@@ -31,6 +31,7 @@ from jixiao.extract.narrative import (
     read_ratios,
 )
 from jixiao.extract.narrind import read_prose_indicators
+from jixiao.extract.script import read_through
 from jixiao.extract.seedforms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.tables import block_budget, block_sources, read_funds_block, read_grid_indicators
 from jixiao.extract.unit import (
@@ -63,6 +64,10 @@ __all__ = ["extract", "evaluation_to_json"]
 
 def extract(doc: Document) -> Evaluation:
     """Read every fact the document states; state nothing it does not."""
+    return read_through(doc, _extract)
+
+
+def _extract(doc: Document) -> Evaluation:
     ctx = Context(doc)
     title, title_pos = read_title(ctx)
     year, y0, y1 = read_year(ctx, title, title_pos)

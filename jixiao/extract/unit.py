@@ -43,6 +43,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "unit_fields": re.compile(rf"(?:{ix['unit_fields']})"),
         "implementer": re.compile(rf"(?:{ix['implementer_fields']})"),
         "supervisor": re.compile(rf"(?:{ix['supervisor_fields']})"),
+        "form_suffix": re.compile(rf"(?:{ix['project_form_suffix']})$"),
         "publisher": re.compile(rf"(?<![{_CJK}])(?:{ix['publisher_fields']})[ \t]*[:：][ \t]*(?P<org>[{_CJK}（）()]{{4,40}})"),
         "not_publisher": re.compile(ix["not_publisher"]),
         "labels": re.compile(rf"(?:{labels})"),
@@ -388,7 +389,7 @@ def read_project_name(ctx: Context, start: int = 0, end: int = 8000) -> tuple[st
         raw = re.split(r"\s{2,}|\s(?=[\u4e00-\u9fa5]{2,8}[:：])", raw.strip())[0].strip()
         if " " in raw and not re.search(r"[（(].* .*[）)]", raw):
             raw = raw.split(" ")[0]
-        name = raw.strip(" :：")
+        name = rx["form_suffix"].sub("", raw.strip(" :："))  # …补助经费支出绩效自评表: the form's title, not the name
         if len(name) >= 2 and not _is_chrome(name) and not re.fullmatch(r"[\d\s.]+", name):
             return name, pos, pos + len(name)
     return None
