@@ -153,3 +153,18 @@ def test_prose_columns_with_figures_do_not_become_names(joiner):
     ev = extract(read_bytes(text.encode("utf-8"), "prose.txt"))
     got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
     assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in PROSE_WANT]
+
+
+@pytest.mark.parametrize(("sentence", "want"), [
+    # the fund's name closes one clause and a total word opens the next
+    ("2023年,中央分两批下达我县农村饮水安全维修养护资金(中央部分),共计860万元。", "860"),
+    # a bracketed note between the fund's name and its amount
+    ("2023年6月,下达中央农村饮水安全维修养护资金(维修养护部分)1,250万元。", "1250"),
+])
+def test_transfer_payment_allocation_phrasings(sentence, want):
+    text = ("某县2023年度中央农村饮水安全维修养护资金绩效自评报告\n一、绩效目标分解下达情况\n" + sentence +
+            "\n二、绩效目标完成情况分析\n资金已全部拨付到项目单位。\n")
+    ev = extract(read_bytes(text.encode("utf-8"), "transfer.txt"))
+    assert ev.budget.adjusted == Decimal(want)
+    e = ev.evidence["budget.adjusted"]
+    assert text[e.start:e.end].replace(",", "").startswith(want)

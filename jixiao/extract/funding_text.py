@@ -29,6 +29,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "title_project_fund": re.compile(rf"({alt(f['title_project_word'])})(?:{alt(f['title_fund_word'])})$"),
         "title_generic": re.compile(rf"{alt(f['title_generic'])}|\d{{4}}年?"),
         "source_list": re.compile(alt(f["source_list"])),
+        "total_only": re.compile(alt(f["total_words"])),
         "source_level": re.compile(alt(f["source_level"])),
         "source_end": re.compile(rf"(?:{alt(f['source_end'])})$"),
     })
@@ -65,6 +66,9 @@ def read_funding_sources(ctx: Context) -> list[dict]:
     return []
 
 
+_NOTE_END = re.compile(r"[（(][^（）()]{1,24}[）)]$")
+
+
 def read_fund_statements(ctx: Context, budget: dict) -> None:
     """The first allocation as ``adjusted`` and the first payment as ``executed``, unless already read."""
     rx = _rx()
@@ -79,7 +83,10 @@ def read_fund_statements(ctx: Context, budget: dict) -> None:
             if not n.is_money or ctx.project_at(n.start):
                 continue
             prefix = squash(text[max(sent.start, n.start - 160):n.start])
-            clause = re.split(r"[，,；;]", prefix)[-1]
+            clauses = re.split(r"[，,；;]", prefix)
+            clause = _NOTE_END.sub("", clauses[-1])  # …发展资金(县域商业建设行动)14680万元
+            if rx["total_only"].fullmatch(clause) and len(clauses) > 1:
+                clause = _NOTE_END.sub("", clauses[-2]) + clause  # …救灾资金(水利部分),共计6800万元
             if rx["not_budget"].search(clause):
                 continue
             if "adjusted" not in budget and "initial" not in budget and (
