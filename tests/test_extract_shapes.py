@@ -268,6 +268,20 @@ VARIANTS = {
                     [(a, b, c, t[1:] + "以上", x, w, s) for a, b, c, t, x, w, s in _V_WANT]),
     "self_score_words": (["一级指标", "二级指标", "三级指标", "年度目标值", "实际完成值", "权重分", "自评分"],
                          [[a, b, c, t, x, w, s] for a, b, c, _, t, x, w, s in _V_ROWS], _V_WANT),
+    "completion_rate_column": (["一级指标", "二级指标", "三级指标", "目标值", "实际值", "完成率", "分值", "得分"],
+                               [[a, b, c, t, x, r, w, s] for (a, b, c, _, t, x, w, s), r
+                                in zip(_V_ROWS, ["102%", "95%", "124%"], strict=True)], _V_WANT),
+    "criteria_and_reason": (["一级指标", "二级指标", "三级指标", "指标解释", "评价标准", "分值", "自评得分", "扣分原因"],
+                            [[a, b, c, e, k, w, s, r] for (a, b, c, e, _, _, w, s), k, r in zip(
+                                _V_ROWS, ["达到300天得满分,每少10天扣1分", "达到8万册次得满分,按比例扣分",
+                                          "增长5%以上得满分"], ["", "闭馆维修", ""], strict=True)],
+                            [(a, b, c, None, None, w, s) for a, b, c, _, _, w, s in _V_WANT]),
+    "level_weight_bare": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                          [[a + ("(30)" if a == "产出指标" else "(20)" if a else ""), b, c, t, x, w, s]
+                           for a, b, c, _, t, x, w, s in _V_ROWS], _V_WANT),
+    "goal_column": (["年度绩效目标", "一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分"],
+                    [[g, a, b, c, t, x, w, s] for (a, b, c, _, t, x, w, s), g
+                     in zip(_V_ROWS, ["保障图书馆免费开放", "", ""], strict=True)], _V_WANT),
     "name_only": (["绩效指标", "指标值", "实际完成值", "分值", "得分"],
                   [[c, t, x, w, s] for _, _, c, _, t, x, w, s in _V_ROWS],
                   [(None, None, c, t, x, w, s) for _, _, c, t, x, w, s in _V_WANT]),

@@ -79,9 +79,11 @@ def _vocab() -> dict:
         "header_anchor": g["header_anchor"],
         "name_anchor": re.compile("|".join(_spaced(w) for w in g["name_anchor"])),
         "fallback_anchor": re.compile("|".join(_spaced(w) for w in g["fallback_anchor"])),
-        "weight_note": re.compile(rf"[（(]?\d+(?:\.\d+)?(?:{alt(g['score_unit'])})[）)]?$"),
+        # a level's weight note: 产出指标（50分）, 产出指标50分, 产出指标(50)
+        "weight_note": re.compile(rf"[（(]?\d+(?:\.\d+)?(?:{alt(g['score_unit'])})[）)]?$|[（(]\d+(?:\.\d+)?[）)]$"),
         "bare": frozenset(g["bare_indicator"]),
         "layouts": g.get("layouts", []),
+        "also_names": frozenset(g["also_names"]),
         # level names that end in 指标, as they run into neighbouring cells (spaces from wrapped cells allowed)
         "glued_level_re": re.compile("|".join(_spaced(w) for w in sorted(
             {w for w in (*g["level1"], *g["level2_common"]) if w.endswith("指标")}, key=len, reverse=True))),
@@ -254,7 +256,7 @@ class _Table:
         self.l1 = [level1_name(s) is not None for s in self.sq]
         self.l2 = [level2_name(s) is not None for s in self.sq]
         self.ph = [bool(v["placeholder_re"].match(s)) for s in self.sq]
-        head = [s in v["header_words"] for s in self.sq]
+        head = [s in v["header_words"] and s not in v["also_names"] for s in self.sq]
         # a row number written before a name (指标8:) opens a row: no other column takes it
         opens = [bool(v["name_prefix_re"].match(s)) for s in self.sq]
         figure = [k in ("num", "pct", "value") for k in self.kinds]
@@ -316,6 +318,8 @@ class _Table:
             joined = self.joined(i, k)
             if sq[i].startswith(self.bare_start) or not level2_name(joined) or (self.l1[i] and not level2_name(sq[i])):
                 return NEG
+            if n > 1 and self.l2[k - 1]:
+                return NEG  # 闭馆维修一个月 质量指标: the level name is the last cell alone
             return 2.5 + self._gaps(i, k) * 0.5
         if role in ("target", "actual"):
             if self.l1[i] or self.l2[i] or self.ph[i]:
@@ -448,6 +452,10 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
     name_at = roles.index("name")
+    # a free-text column after the last value column (偏差原因, 备注) takes words only when they are not the next
+    # row's name: with its empty cells dropped (one long line), the two cannot be told apart otherwise
+    last_value = max((j for j, r in enumerate(roles) if r in _VALUE_ROLES), default=m)
+    tail_cost = [0.15 if j > last_value and roles[j] in ("deviation", "ignore", "remark") else 0.0 for j in range(m)]
     for i in range(n + 1):
         row = best[i]
         # closing a row: any position after the name (trailing columns left empty)
@@ -476,6 +484,7 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
                     if role in ("weight", "score", "nature", "unit", "level1_weight", "level2_weight"):
                         break
                     continue
+                e -= tail_cost[j]
                 if cur + e > best[k][j + 1]:
                     best[k][j + 1] = cur + e
                     back[k][j + 1] = ("take", i, j)

@@ -50,7 +50,7 @@ def _dec(s: str) -> Decimal | None:
         return None
 
 
-_WEIGHT_NOTE = re.compile(r"[（(](\d+(?:\.\d+)?)分[）)]$|(?<=[\u4e00-\u9fa5])(\d+(?:\.\d+)?)分$")
+_WEIGHT_NOTE = re.compile(r"[（(](\d+(?:\.\d+)?)分?[）)]$|(?<=[\u4e00-\u9fa5])(\d+(?:\.\d+)?)分$")
 
 
 def _level(cell: str) -> tuple[str, Decimal | None]:

@@ -26,7 +26,7 @@ def _rx() -> dict:
     g = lexicon()["grid"]
     unit = alt(g["score_unit"])
     return {
-        "level_weight": re.compile(rf"[（(]?(\d+(?:\.\d+)?)(?:{unit})[）)]?$"),
+        "level_weight": re.compile(rf"[（(]?(\d+(?:\.\d+)?)(?:{unit})[）)]?$|[（(](\d+(?:\.\d+)?)[）)]$"),
         "unit_chars": "".join(g["score_unit"]),
         "total_row": re.compile(rf"({alt(g['total_rows'])})"),
         "bad_value": re.compile(alt(g["not_value"])),
@@ -67,7 +67,7 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
                 raw = c["level1"][0]
                 level1 = level1_name(raw)
                 m = rx["level_weight"].search(raw)
-                l1w = _dec(m.group(1)) if m else _dec(c.get("level1_weight", ("",))[0])
+                l1w = _dec(m.group(1) or m.group(2)) if m else _dec(c.get("level1_weight", ("",))[0])
                 level2 = None
             if "level2" in c:
                 level2 = level2_name(c["level2"][0])
