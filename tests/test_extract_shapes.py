@@ -282,6 +282,14 @@ VARIANTS = {
     "goal_column": (["年度绩效目标", "一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分"],
                     [[g, a, b, c, t, x, w, s] for (a, b, c, _, t, x, w, s), g
                      in zip(_V_ROWS, ["保障图书馆免费开放", "", ""], strict=True)], _V_WANT),
+    "full_width_signs": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                         [[a, b, c, t.replace("≥", "＞＝"), x, w, s] for a, b, c, _, t, x, w, s in _V_ROWS],
+                         [(a, b, c, t.replace("≥", "＞＝"), x, w, s) for a, b, c, t, x, w, s in _V_WANT]),
+    "placeholder_actual": (["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+                           [[a, b, c, t, "—" if k == 1 else x, w, "0" if k == 1 else s]
+                            for k, (a, b, c, _, t, x, w, s) in enumerate(_V_ROWS)],
+                           [(a, b, c, t, None if k == 1 else x, w, 0 if k == 1 else s)
+                            for k, (a, b, c, t, x, w, s) in enumerate(_V_WANT)]),
     "name_only": (["绩效指标", "指标值", "实际完成值", "分值", "得分"],
                   [[c, t, x, w, s] for _, _, c, _, t, x, w, s in _V_ROWS],
                   [(None, None, c, t, x, w, s) for _, _, c, t, x, w, s in _V_WANT]),

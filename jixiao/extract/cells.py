@@ -30,7 +30,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
     """The cell patterns, built from ``lexicon.yaml`` ``cells``: a figure with its comparator and unit, a date,
     a range; a comparator, a unit or a 分值 alone."""
     w = lexicon()["cells"]
-    cmp = rf"(?:[{CMP_CHARS}]=?|{alt(w['comparators'])})"
+    cmp = rf"(?:[{CMP_CHARS}][=＝]?|{alt(w['comparators'])})"  # ≥, >=, ＞＝
     mag = "".join(re.escape(c) for c in w["magnitudes"])
     unit = rf"(?:[{mag}](?=[\u4e00-\u9fa5]))?(?:{alt(w['units'])})(?:[/*][\u4e00-\u9fa5·*]{{1,4}})*"
     date = (rf"\d{{4}}\s*年(?:\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?)?(?:{alt(w['date_after'])})?"

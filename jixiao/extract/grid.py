@@ -322,6 +322,8 @@ class _Table:
                 return NEG  # 闭馆维修一个月 质量指标: the level name is the last cell alone
             return 2.5 + self._gaps(i, k) * 0.5
         if role in ("target", "actual"):
+            if self.ph[i] and n == 1 and sq[i] not in self.bare:
+                return 0.4 + self._gaps(i, k)  # — or / in an empty value cell: it holds the column, no value
             if self.l1[i] or self.l2[i] or self.ph[i]:
                 return NEG
             if n == 1:

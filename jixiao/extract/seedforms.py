@@ -179,10 +179,16 @@ def _cell_span(line_start: int, cells: list[str], offsets: list[int], i: int) ->
     return off, off + len(raw.strip())
 
 
+@vocabulary_cache
+def _placeholder() -> re.Pattern[str]:
+    return re.compile(lexicon()["grid"]["placeholder"])
+
+
 def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cells: list[str], offsets: list[int],
                       idx: int) -> Indicator | None:
     def get(role: str) -> str:
-        return row.get(role, ("", 0))[0]
+        v = row.get(role, ("", 0))[0]
+        return "" if role in ("target", "actual") and _placeholder().match(v) else v  # — or /: no value
 
     for lvl, wrole in (("level1", "level1_weight"), ("level2", "level2_weight")):
         if get(lvl):
@@ -201,7 +207,7 @@ def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cell
     l2 = fill.get("level2", (None, None))
     path = f"indicators[{idx}]"
     for role in ("weight", "score", "name", "target", "actual"):
-        if role in row and row[role][0]:
+        if role in row and get(role):
             a, b = _cell_span(line_start, cells, offsets, row[role][1])
             ctx.mark(f"{path}.{role}", a, b, cell=f"R{ctx.doc.line_of(line_start)}C{row[role][1] + 1}")
     # ≥ | 300 | 天 → ≥300天 (a 正向/反向 nature is the indicator's kind, not part of its target)

@@ -74,6 +74,8 @@ def read_grid_indicators(ctx: Context, prefix: str = "_grid", fallback_from: int
             name = v["name_prefix_re"].sub("", c["name"][0]) if "name" in c else ""
             if not name or v["placeholder_re"].match(name) or rx["total_row"].fullmatch(name):
                 continue
+            # a placeholder (—, /) held its value column's place; it is no value
+            c = {k: x for k, x in c.items() if k not in ("target", "actual") or not v["placeholder_re"].match(x[0])}
             values = [k for k in ("target", "actual", "weight", "score") if k in c]
             if not values or not _plausible(name, c) or _runs_into_level(name):
                 continue
