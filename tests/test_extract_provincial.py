@@ -168,3 +168,11 @@ def test_transfer_payment_allocation_phrasings(sentence, want):
     assert ev.budget.adjusted == Decimal(want)
     e = ev.evidence["budget.adjusted"]
     assert text[e.start:e.end].replace(",", "").startswith(want)
+
+
+def test_unit_after_a_cited_notice_is_the_subject_not_the_notices_author():
+    text = ("2023年度中央对地方转移支付项目绩效自评结果\n"
+            "根据《某县财政局关于开展2023年度中央对地方转移支付预算执行情况绩效自评工作的通知》要求,"
+            "某县青山镇人民政府开展并完成了本部门涉及的转移支付项目绩效自评工作,现将结果报告如下。\n")
+    ev = extract(read_bytes(text.encode("utf-8"), "subject.txt"))
+    assert ev.department == "某县青山镇人民政府"

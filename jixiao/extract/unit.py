@@ -249,8 +249,9 @@ def _subject(ctx: Context) -> tuple[str, int, int] | None:
                 return o, s, s + len(o)
     for m in rx["subject"].finditer(text):
         line_start = text.rfind("\n", 0, m.start("org")) + 1
-        if _is_chrome(text[line_start:m.start("org") + 1]) or "《" in text[line_start:m.start("org")]:
-            continue
+        before = text[line_start:m.start("org")]
+        if _is_chrome(text[line_start:m.start("org") + 1]) or before.count("《") > before.count("》"):
+            continue  # page chrome, or inside a document's title (《…局关于…的通知》)
         o = _clean_org(m.group("org"))
         if o:
             return o, m.start("org"), m.start("org") + len(o)
