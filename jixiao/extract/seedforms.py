@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from decimal import Decimal
 
 from jixiao.extract.collect import Context
@@ -184,11 +185,18 @@ def _placeholder() -> re.Pattern[str]:
     return re.compile(lexicon()["grid"]["placeholder"])
 
 
+@vocabulary_cache
+def _natures() -> frozenset[str]:
+    return frozenset(lexicon()["cells"]["natures"])
+
+
 def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cells: list[str], offsets: list[int],
                       idx: int) -> Indicator | None:
-    def get(role: str) -> str:
-        v = row.get(role, ("", 0))[0]
-        return "" if role in ("target", "actual") and _placeholder().match(v) else v  # — or /: no value
+    values = defaultdict(str, {r: v for r, (v, _c) in row.items()})
+    for r in ("target", "actual"):
+        if values[r] and _placeholder().match(values[r]):
+            values[r] = ""  # — or /: no value
+    get = values.__getitem__
 
     for lvl, wrole in (("level1", "level1_weight"), ("level2", "level2_weight")):
         if get(lvl):
@@ -211,7 +219,7 @@ def _row_to_indicator(ctx: Context, row: dict, fill: dict, line_start: int, cell
             a, b = _cell_span(line_start, cells, offsets, row[role][1])
             ctx.mark(f"{path}.{role}", a, b, cell=f"R{ctx.doc.line_of(line_start)}C{row[role][1] + 1}")
     # ≥ | 300 | 天 → ≥300天 (a 正向/反向 nature is the indicator's kind, not part of its target)
-    sign = "" if get("nature") in lexicon()["cells"]["natures"] else get("nature")
+    sign = "" if get("nature") in _natures() else get("nature")
     target = get("target") and sign + get("target") + get("unit")
     return Indicator(name=name, level1=l1[0], level2=l2[0], target=target or None,
                      actual=get("actual") or None, weight=weight, score=score,
