@@ -68,7 +68,7 @@ _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９�
 _FULLWIDTH.update({ord("，"): ord("，"), ord("−"): ord("-"), ord("－"): ord("-"), ord("﹪"): ord("%")})
 
 #: A written Arabic number: thousands groups or plain digits, optional decimals.
-NUM_RE = re.compile(r"(?<![\d.])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
+NUM_RE = re.compile(r"(?=[-−\d])(?<![\d.])[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d])")
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰叁肆伍陆柒捌玖"
 _CN_UNITS = "十拾百佰千仟万亿"
 #: A run of Chinese numerals, optionally with 点 decimals.

@@ -72,7 +72,7 @@ def _rx() -> dict[str, re.Pattern[str]]:
         "not_org_start": re.compile(rf"^(?:{alt(ix['not_org_start'])})"),
         "field_gap": re.compile(rf"(?:\s*[（(](?:{seals})[）)])?[\s|:：]*"),
         "year_labels": re.compile(rf"(?:{alt(ix['year_labels'])})年度\s*[:：]?\s*(20\d\d)"),
-        "year_own": re.compile(rf"(?<![\d《])(20\d\d)\s*年度(?!{alt(ix['year_not_followed'])})"),
+        "year_own": re.compile(rf"(?=2)(?<![\d《])(20\d\d)\s*年度(?!{alt(ix['year_not_followed'])})"),
         "project_scope_text": re.compile(alt(ix["project_scope_text"])),
         "project_fields": re.compile(rf"(?:{ix['project_fields']})"),
     }

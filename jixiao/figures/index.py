@@ -23,7 +23,7 @@ from jixiao.numbers import normalize
 
 #: A written Arabic number (thousands groups or plain digits, optional decimals). One level of
 #: repetition, no nested quantifiers: linear over digit runs.
-_NUM = re.compile(r"(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_NUM = re.compile(r"(?=\d)(?<![\d.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
 _CN_DIGITS = "零〇一二两三四五六七八九十"
 _CN_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
              "九": 9}

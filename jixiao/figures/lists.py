@@ -270,7 +270,7 @@ def repeats(idx: FigureIndex, grouped: set[int] | None = None) -> list[Repeat]:
     return out
 
 
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?=年)")
+_YEAR = re.compile(r"(?=[12])(?<!\d)(?:19|20)\d\d(?=年)")
 
 
 # -- quantity × unit price --------------------------------------------------------------------------
