@@ -211,3 +211,44 @@ def test_the_forms_verb_lists_built_in_and_added_forms(province):
     assert rows["moushen-project-kaoping"]["lexicon"] == ["grid"]
     assert rows["moushen-project-kaoping"]["folder"] == str(province)
     assert rows["mof-project-2020"]["builtin"] is True and rows["mof-project-2020"]["scope"] == "project"
+
+
+def test_a_folder_adds_a_row_layout_as_data(tmp_path, monkeypatch):
+    # an invented form whose header names 分值 before 考评得分 while its rows print the score first
+    form = textwrap.dedent("""\
+        id: moushen-layout
+        title: 某省项目考评明细表
+        scope: project
+        detect:
+          title: 项目考评明细表
+        lexicon:
+          grid:
+            header_words:
+              score: [考评得分]
+              deviation: [考评说明]
+            layouts:
+              - name: 某省 项目考评明细表
+                when: [考评得分, 考评说明]
+                columns: [level1, level2, name, target, actual, score, weight, deviation]
+        """)
+    report = ("2024年度项目考评明细表\n单位名称：某县文化旅游局\n"
+              "一级指标 | 二级指标 | 三级指标 | 目标值 | 完成值 | 分值 | 考评得分 | 考评说明 |\n"
+              "产出指标 | 数量指标 | 维护广场数 | ≥12个 | 12个 | 25 | 30 | |\n"
+              "效益指标 | 社会效益指标 | 群众活动场次 | ≥200场 | 180场 | 27 | 30 | 未达目标 |\n")
+
+    def rows():
+        ev = extract(read_bytes(report.encode("utf-8"), "明细表.txt"))
+        return [(i.name, i.weight, i.score) for i in ev.indicators]
+
+    forms.reset()
+    assert rows() == []  # read in the header's order every score is above its weight: no row is sure
+    folder = tmp_path / "forms" / "moushen-layout"
+    folder.mkdir(parents=True)
+    (folder / "form.yaml").write_text(form, encoding="utf-8")
+    monkeypatch.setenv(forms.ENV_VAR, str(tmp_path / "forms"))
+    forms.reset()
+    try:
+        assert rows() == [("维护广场数", Decimal(30), Decimal(25)), ("群众活动场次", Decimal(30), Decimal(27))]
+    finally:
+        monkeypatch.delenv(forms.ENV_VAR)
+        forms.reset()
