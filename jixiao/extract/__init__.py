@@ -31,6 +31,7 @@ from jixiao.extract.narrative import (
     read_ratios,
 )
 from jixiao.extract.narrind import read_prose_indicators
+from jixiao.extract.projtable import read_project_tables
 from jixiao.extract.script import read_through
 from jixiao.extract.seedforms import read_indicator_lists, read_mof_text_form, read_tab_tables
 from jixiao.extract.tables import block_budget, block_sources, read_funds_block, read_grid_indicators
@@ -141,6 +142,7 @@ def _extract(doc: Document) -> Evaluation:
         if ev is not None:
             p["_ev"]["name"] = (ev.start, ev.end)
     found.projects[:0] = [p for p in numbered if not any(q["name"] == p["name"] for q in found.projects)]
+    found.projects.extend(p for p in read_project_tables(ctx) if not any(q["name"] == p["name"] for q in found.projects))
     projects = list(projects_from(found, ctx))
 
     # 3. identity and sections

@@ -24,14 +24,20 @@ NEG = float("-inf")
 
 #: How many tokens a column may take, and what leaving it empty costs.
 _SPAN = {"level1": 3, "level2": 3, "name": 10, "nature": 1, "target": 3, "unit": 1, "actual": 3, "weight": 1,
-         "score": 1, "deviation": 8, "ignore": 20, "remark": 2, "seq": 1, "level1_weight": 1, "level2_weight": 1}
+         "score": 1, "deviation": 8, "ignore": 20, "remark": 2, "seq": 1, "initial": 1, "budget": 1, "executed": 1,
+         "rate": 1, "level1_weight": 1, "level2_weight": 1}
 _SKIP = {"level1": 0.0, "level2": 0.0, "name": NEG, "nature": -0.1, "target": -0.6, "unit": -0.1, "actual": -0.6,
-         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "seq": 0.0,
-         "level1_weight": 0.0, "level2_weight": 0.0}
+         "weight": -0.9, "score": -0.9, "deviation": 0.0, "ignore": 0.0, "remark": 0.0, "seq": 0.0, "initial": -0.5,
+         "budget": -0.9, "executed": -0.9, "rate": -0.5, "level1_weight": 0.0, "level2_weight": 0.0}
 _JUNK = -1.2
 _JUNK_LEVEL = -0.3  # a level name over an empty row (生态效益指标 with no indicator under it)
 _VALUE_ROLES = ("target", "actual", "weight", "score")
 _SEQ = re.compile(r"^\d{1,3}$")
+_MONEY_ROLES = ("initial", "budget", "executed", "rate")
+_ONE_TOKEN = frozenset({"weight", "score", "nature", "unit", "initial", "budget", "executed", "rate", "level1_weight",
+                        "level2_weight"})
+_SEQ_RATE = re.compile(r"^\d{1,3}(?:\.\d+)?$")
+_MONEY = re.compile(r"^[-−]?[\d,.]+(?:万元|元|亿元)$")
 # a clause break with a figure beside it, a sentence's end, a calculation
 _CLAUSE = re.compile(r"[，,；;][^，,；;]*\d|\d[^，,；;]*[，,；;](?!$)|[。.](?=[\u4e00-\u9fa5])|[=＝÷]")
 
@@ -120,17 +126,21 @@ def level2_name(s: str) -> str | None:
 # ---------------------------------------------------------------- headers
 
 
-def _role_of(matched: str) -> str | None:
-    v = _vocab()
+def _role_of(matched: str, v: dict | None = None) -> str | None:
+    v = v or _vocab()
     s = squash(matched)
     s = re.sub(r"[（(][^）)]*[）)]$", "", s) if s not in v["role_of"] else s
     return v["role_of"].get(s)
 
 
-def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Header]:
-    """Indicator-table headers in ``text[start:end]``: runs of column words with a name and two value columns."""
+def find_headers(text: str, start: int = 0, end: int | None = None, vocab: dict | None = None) -> list[Header]:
+    """Indicator-table headers in ``text[start:end]``: runs of column words with a name and two value columns.
+
+    ``vocab`` reads another kind of table with the same rules (:mod:`jixiao.extract.projtable`).
+    """
     end = len(text) if end is None else end
-    v = _vocab()
+    v = vocab or _vocab()
+    value_roles = v.get("value_roles", _VALUE_ROLES)
     out: list[Header] = []
     if not any(w in text for w in v["header_anchor"]):
         return out  # no column word can be there
@@ -141,17 +151,18 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
             found = tuple(r for _, _, r in run)
             found = tuple(r for r in found if r != "name_if_alone") if "name" in found else \
                 tuple("name" if r == "name_if_alone" else r for r in found)
-            roles = _layout({squash(text[a:b]) for a, b, _ in run}) or _merge_two_row(found)
-            if "name" in roles and sum(r in roles for r in _VALUE_ROLES) >= 2:
+            roles = (_layout({squash(text[a:b]) for a, b, _ in run}) or _merge_two_row(found)) if vocab is None \
+                else found
+            if "name" in roles and sum(r in roles for r in value_roles) >= 2:
                 out.append(Header(run[0][0], run[-1][1], roles))
         run.clear()
 
-    matches = [m for a, b in _windows(text, start, end) for m in v["header_re"].finditer(text, a, b)
-               if _role_of(m.group(0)) is not None]
+    matches = [m for a, b in _windows(text, start, end, v) for m in v["header_re"].finditer(text, a, b)
+               if _role_of(m.group(0), v) is not None]
     starts = {m.start() for m in matches}
     ends = {m.end() for m in matches}
     for m in matches:
-        role = _role_of(m.group(0))
+        role = _role_of(m.group(0), v)
         # a column word is a cell of its own, or runs into the next column word (cells glued by a crawl);
         # inside a longer word (部门整体支出绩效评价指标表) it is not a header
         slack = (0, 0) if squash(m.group(0)) in v["weak"] else (2, 3)
@@ -167,10 +178,10 @@ def find_headers(text: str, start: int = 0, end: int | None = None) -> list[Head
     return out
 
 
-def _windows(text: str, start: int, end: int, reach: int = 300) -> list[tuple[int, int]]:
+def _windows(text: str, start: int, end: int, v: dict, reach: int = 300) -> list[tuple[int, int]]:
     """Where a header can be: around its name column's words (every header names its indicators)."""
     out: list[list[int]] = []
-    for m in _vocab()["name_anchor"].finditer(text, start, end):
+    for m in v["name_anchor"].finditer(text, start, end):
         a, b = max(start, m.start() - reach), min(end, m.end() + reach)
         if out and a <= out[-1][1]:
             out[-1][1] = b
@@ -367,6 +378,13 @@ class _Table:
                 return NEG
             # a figure is a value column's before it is a note's: ties go to the reading that leaves it there
             return 0.1 + self._gaps(i, k) * 0.5
+        if role in ("initial", "budget", "executed"):  # an amount (a project list's 预算数, 执行数)
+            return 1.6 + self._gaps(i, k) if n == 1 and (kinds[i] == "num" or kinds[i] == "value" and
+                                                          _MONEY.search(sq[i])) else NEG
+        if role == "rate":  # 执行率: 96.71% or 96.71 under 执行率（%）
+            if n == 1 and (kinds[i] == "pct" or kinds[i] == "num" and _SEQ_RATE.match(sq[i])):
+                return (1.6 if kinds[i] == "pct" else 1.2) + self._gaps(i, k)
+            return NEG
         if role == "seq":  # the row's number under 序号 (1, 2, 3 …)
             return 1.0 + self._gaps(i, k) if n == 1 and kinds[i] == "num" and _SEQ.match(sq[i]) else NEG
         if role == "remark":  # a words-only cell we do not keep (完成 / 未完成 under 单项指标完成情况)
@@ -456,7 +474,7 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
     name_at = roles.index("name")
     # a free-text column after the last value column (偏差原因, 备注) takes words only when they are not the next
     # row's name: with its empty cells dropped (one long line), the two cannot be told apart otherwise
-    last_value = max((j for j, r in enumerate(roles) if r in _VALUE_ROLES), default=m)
+    last_value = max((j for j, r in enumerate(roles) if r in _VALUE_ROLES or r in _MONEY_ROLES), default=m)
     tail_cost = [0.15 if j > last_value and roles[j] in ("deviation", "ignore", "remark") else 0.0 for j in range(m)]
     for i in range(n + 1):
         row = best[i]
@@ -483,7 +501,7 @@ def parse_rows(toks: list[Tok], roles: tuple[str, ...]) -> list[Row]:
                     break
                 e = tab.emit(role, i, k)
                 if e == NEG:
-                    if role in ("weight", "score", "nature", "unit", "level1_weight", "level2_weight"):
+                    if role in _ONE_TOKEN:
                         break
                     continue
                 e -= tail_cost[j]
