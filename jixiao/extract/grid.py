@@ -69,9 +69,9 @@ def _vocab() -> dict:
     for role, ws in g["header_words"].items():
         words.extend((w, role) for w in ws)
     words.sort(key=lambda x: -len(x[0]))
-    spaced = "|".join(_spaced(w) for w, _ in words)
+    words_re = "|".join(spaced(w) for w, _ in words)
     return {
-        "header_re": re.compile(rf"(?:{spaced}){g['header_suffix']}"),
+        "header_re": re.compile(rf"(?:{words_re}){g['header_suffix']}"),
         "role_of": {w: r for w, r in words},
         "level1": set(g["level1"]),
         "level2": set(g["level2"]),
@@ -83,15 +83,15 @@ def _vocab() -> dict:
         "header_words": {w for w, _ in words},
         "weak": set(g["weak_words"]),
         "header_anchor": g["header_anchor"],
-        "name_anchor": re.compile("|".join(_spaced(w) for w in g["name_anchor"])),
-        "fallback_anchor": re.compile("|".join(_spaced(w) for w in g["fallback_anchor"])),
+        "name_anchor": re.compile("|".join(spaced(w) for w in g["name_anchor"])),
+        "fallback_anchor": re.compile("|".join(spaced(w) for w in g["fallback_anchor"])),
         # a level's weight note: 产出指标（50分）, 产出指标50分, 产出指标(50)
         "weight_note": re.compile(rf"[（(]?\d+(?:\.\d+)?(?:{alt(g['score_unit'])})[）)]?$|[（(]\d+(?:\.\d+)?[）)]$"),
         "bare": frozenset(g["bare_indicator"]),
         "layouts": g.get("layouts", []),
         "also_names": frozenset(g["also_names"]),
         # level names that end in 指标, as they run into neighbouring cells (spaces from wrapped cells allowed)
-        "glued_level_re": re.compile("|".join(_spaced(w) for w in sorted(
+        "glued_level_re": re.compile("|".join(spaced(w) for w in sorted(
             {w for w in (*g["level1"], *g["level2_common"]) if w.endswith("指标")}, key=len, reverse=True))),
         # a cell that is a scoring rule or a sentence's tail (每超过1天扣1分, ，计8分), not an indicator's name
         "bad_name": re.compile(rf"。(?!$)|[≥≤≧≦><=＝═﹦:：,，、]$|^[,，、.。:：;；)）]|(?:{alt(g['rule_per'])})|"
@@ -101,7 +101,7 @@ def _vocab() -> dict:
     }
 
 
-def _spaced(word: str) -> str:
+def spaced(word: str) -> str:
     """A word as a pattern that allows spaces between its characters (指 标 名 称)."""
     return r"\s*".join(re.escape(ch) for ch in word)
 
@@ -376,7 +376,6 @@ class _Table:
                 return NEG
             if role == "deviation" and all(x in ("num", "pct") for x in kinds[i:k]):
                 return NEG
-            # a figure is a value column's before it is a note's: ties go to the reading that leaves it there
             return 0.1 + self._gaps(i, k) * 0.5
         if role in ("initial", "budget", "executed"):  # an amount (a project list's 预算数, 执行数)
             return 1.6 + self._gaps(i, k) if n == 1 and (kinds[i] == "num" or kinds[i] == "value" and
@@ -413,19 +412,19 @@ def unglue(text: str, toks: list[Tok]) -> list[Tok]:
     the level names run into the cell after them (数量指标县级储备粮…): join the one, split off the other."""
     if not _is_glued(toks):
         return toks
-    toks = list(toks)
     joined: list[Tok] = []
+    after_page_no = False
     for i, t in enumerate(toks):
-        if t.gap == STRONG and t.kind == "num" and len(t.text) <= 2 and i + 1 < len(toks) and \
+        if after_page_no:  # the 、 after a page number, alone or leading the next cell
+            after_page_no = False
+            if t.text == "、":
+                continue
+            t = Tok(t.text[1:], t.start + 1, t.end, STRONG, t.kind)
+        elif t.gap == STRONG and t.kind == "num" and len(t.text) <= 2 and i + 1 < len(toks) and \
                 toks[i + 1].gap == GLUED and toks[i + 1].text.startswith("、"):
-            # the site's page number opens the line (2、100%): page chrome, not a cell
-            n = toks[i + 1]
-            toks[i + 1] = Tok(n.text[1:], n.start + 1, n.end, STRONG, n.kind) if len(n.text) > 1 else \
-                Tok("", n.end, n.end, STRONG, "skip")
+            after_page_no = True  # the site's page number opens the line (2、100%): page chrome, not a cell
             continue
-        if t.kind == "skip":
-            continue
-        if t.gap == STRONG and t.kind == "text" and (m := _PAGE_NO.match(t.text)):
+        elif t.gap == STRONG and t.kind == "text" and (m := _PAGE_NO.match(t.text)):
             t = Tok(t.text[m.end():], t.start + m.end(), t.end, STRONG, "text")
         p = joined[-1] if joined else None
         if p is not None and t.gap == SPACE and p.kind == "text" and t.kind == "text":
@@ -450,7 +449,7 @@ def unglue(text: str, toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def _stop_index(toks: list[Tok], start: int) -> int:
+def stop_index(toks: list[Tok], start: int) -> int:
     v = _vocab()
     for i in range(start, len(toks)):
         if v["stop_re"].match(squash(toks[i].text)):
@@ -573,7 +572,7 @@ def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from
         region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
         region_end = min(region_end, h.end + 12000)
         toks = unglue(text, tokenize(text, h.end, region_end))
-        stop = _stop_index(toks, 0)
+        stop = stop_index(toks, 0)
         toks = toks[:stop]
         stop_at = toks[-1].end if toks else h.end
         rows = parse_rows(toks, h.roles)

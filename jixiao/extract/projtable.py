@@ -12,7 +12,7 @@ import re
 
 from jixiao.extract.cells import tokenize
 from jixiao.extract.collect import Context
-from jixiao.extract.grid import _spaced, _stop_index, find_headers, parse_rows
+from jixiao.extract.grid import find_headers, parse_rows, spaced, stop_index
 from jixiao.extract.text import squash
 from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
 from jixiao.numbers import D, NumberError, to_wan
@@ -26,11 +26,11 @@ def _vocab() -> dict:
     g = lexicon()["project_table"]
     words = sorted(((w, role) for role, ws in g["header_words"].items() for w in ws), key=lambda x: -len(x[0]))
     return {
-        "header_re": re.compile(rf"(?:{'|'.join(_spaced(w) for w, _ in words)}){g['header_suffix']}"),
+        "header_re": re.compile(rf"(?:{'|'.join(spaced(w) for w, _ in words)}){g['header_suffix']}"),
         "role_of": dict(words),
         "weak": set(g["weak_words"]),
         "header_anchor": g["anchor"],
-        "name_anchor": re.compile("|".join(_spaced(w) for w in g["anchor"])),
+        "name_anchor": re.compile("|".join(spaced(w) for w in g["anchor"])),
         "value_roles": ("initial", "budget", "executed", "rate"),
         "yuan": re.compile(g["yuan_header"]),
         "not_project": re.compile(alt(g["not_project"])),
@@ -48,7 +48,7 @@ def read_project_tables(ctx: Context) -> list[dict]:
             continue
         region_end = min(headers[k + 1].start if k + 1 < len(headers) else len(text), h.end + 6000)
         toks = tokenize(text, h.end, region_end)
-        toks = toks[:_stop_index(toks, 0)]
+        toks = toks[:stop_index(toks, 0)]
         if not toks:
             continue
         yuan = bool(v["yuan"].search(text[h.start:h.end]))

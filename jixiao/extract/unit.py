@@ -3,10 +3,10 @@
 Sources in order of trust: the form's own fields (单位名称, 部门（单位）名称, 实施单位 / 主管部门 of a project form),
 the title (``XX县财政局2022年度部门整体支出绩效自评报告``), a subject introduced with 以下简称, the sign-off at the
 end, and only then the first sentence that opens with a unit. Page chrome (来源, 发布机构 …), document titles in
-《》 and names after a preposition or verb (据, 由, 为 …) never count — except, when nothing else names a unit, the
-publisher a government site prints above the report (信息来源：谢家集区农业农村水利局), if it is a unit with its place. A unit written without its county
-(``县司法局``) takes the fuller name the text gives elsewhere (``紫金县司法局``). The words are data
-(``lexicon.yaml`` ``identity``, ``org_suffix``).
+《》 and names after a preposition or verb (据, 由, 为 …) never count — except, when nothing else names a unit,
+the publisher a government site prints above the report (信息来源：谢家集区农业农村水利局), if it is a unit with
+the title's place. A unit written without its county (``县司法局``) takes the fuller name the text gives
+elsewhere (``紫金县司法局``). The words are data (``lexicon.yaml`` ``identity``, ``org_suffix``).
 """
 
 from __future__ import annotations
