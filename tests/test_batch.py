@@ -389,3 +389,36 @@ def test_a_results_file_of_schema_1_is_read_and_resumed_under_the_new_names(tmp_
     assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
     assert con.execute("SELECT COUNT(*) FROM ranking").fetchone() == (6,)
     con.close()
+
+
+def test_ctrl_c_inside_a_record_leaves_no_report_without_its_findings(tmp_path: Path) -> None:
+    from jixiao.batch.runner import empty_record
+    from jixiao.batch.store import SQLiteStore
+
+    def record(i: int) -> dict:
+        rec = empty_record(f"r{i}.txt", f"sha{i}")
+        rec["findings"] = [{"code": "JX101", "severity": "error", "kind": "sum", "message": "合计不符"}]
+        return rec
+
+    db = tmp_path / "out.db"
+    store = SQLiteStore(db)
+    assert store.add(record(1))
+    store.flush()
+    insert_row = store.con.execute
+
+    def interrupted(statement, *args, **kwargs):
+        if statement is store._insert_finding:  # the signal lands between the report row and its findings
+            raise KeyboardInterrupt
+        return insert_row(statement, *args, **kwargs)
+
+    store.con.execute = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        store.add(record(2))
+    store.con.execute = insert_row
+    store.close()  # does not raise: what was committed stays
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT sha256 FROM reports").fetchall() == [("sha1",)]
+        assert con.execute("SELECT sha256 FROM findings").fetchall() == [("sha1",)]
+    finally:
+        con.close()

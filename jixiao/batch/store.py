@@ -49,6 +49,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from jixiao.batch import schema
@@ -190,13 +191,20 @@ class SQLiteStore:
         values = {k: rec.get(k) for k in REPORT_FIELDS}
         if values["risk"] is not None:
             values["risk"] = Decimal(str(values["risk"]))
-        cur = self.con.execute(self._insert_report, values)
-        added = cur.rowcount == 1
-        if added and rec.get("findings"):
-            rid = cur.lastrowid
-            self.con.execute(self._insert_finding, [
-                {"report_id": rid, "sha256": rec["sha256"], **{k: f.get(k) for k in FINDING_FIELDS[1:]}}
-                for f in rec["findings"]])
+        try:
+            cur = self.con.execute(self._insert_report, values)
+            added = cur.rowcount == 1
+            if added and rec.get("findings"):
+                rid = cur.lastrowid
+                self.con.execute(self._insert_finding, [
+                    {"report_id": rid, "sha256": rec["sha256"], **{k: f.get(k) for k in FINDING_FIELDS[1:]}}
+                    for f in rec["findings"]])
+        except BaseException:
+            # never a report without its findings (Ctrl-C between the two): the open transaction's few files
+            # are done again by the next run
+            self.con.rollback()
+            self._pending = 0
+            raise
         self._pending += 1
         if self._pending >= self.commit_every or time.monotonic() - self._since >= self.commit_seconds:
             self.flush()
@@ -212,9 +220,15 @@ class SQLiteStore:
         self._pending = 0
 
     def close(self) -> None:
-        self.flush()
-        self.con.close()
-        self.engine.dispose()
+        try:
+            self.flush()
+        except SQLAlchemyError:
+            # a Ctrl-C inside a statement invalidated the connection: what was committed stays, the files of
+            # the open transaction are done again by the next run
+            self.con.rollback()
+        finally:
+            self.con.close()
+            self.engine.dispose()
 
 
 # --------------------------------------------------------------------------- Parquet
