@@ -17,9 +17,9 @@ from jixiao.ingest import read_bytes
 
 HEBEI_HEAD = (
     "某县卫生健康局2023年度预算项目绩效自评表\n"
-    "一、基本情况 项目名称: 农村适龄妇女两癌筛查 实施(主管)单位 某县卫生健康局 金额单位: 万元\n"
-    "四、年度绩效指标完成情况 一级指标 二级指标 三级指标 指标分值 预期指标值 单项指标实际完成值 "
-    "单项指标完成情况 自评得分\n符号 单位(文字描述) 单项指标得分 权重占比(%) 单项指标折算得分\n"
+    "（一）项目概况 项目名称：农村适龄妇女两癌筛查 主管单位：某县卫生健康局 单位：万元\n"
+    "（四）指标完成 一级指标 二级指标 三级指标 指标分值 预期指标值 单项指标实际完成值 "
+    "单项指标完成情况 自评得分\n符号 单位 单项指标得分 权重占比 单项指标折算得分\n"
 )
 HEBEI_ROWS = [
     "产出指标 数量指标 筛查人数 完成筛查的适龄妇女人数 >= 3000 人 3120人 完成 30.00 30.00 9.00",
@@ -54,12 +54,12 @@ def test_a_unit_cell_may_carry_its_name_in_brackets():
     assert kinds == ["cmp", "num", "unit", "pct", "unit"]
 
 
-# A county's 专项资金绩效目标自评表 as a doc-sharing site copies it: no separators, wrapped cells, page numbers.
+# A county's special-fund form as a doc-sharing site copies it: no separators, wrapped cells, page numbers.
 GLUED = (
-    "2023年度县级专项资金绩效目标自评表\n"
-    "1、2023年度县级专项资金绩效目标自评表专项资金名称县级农村公路养护县级主管部门某县交通运输局"
-    "实施单位某县公路建设养护中心项目资金(万元)全年预算数(A)全年执行数(B)执行率(B/A)"
-    "年度资金总额320.5320.5100%绩 效 指 标一级 指标二级 指标三级指标年度指标 值全年 完成值未完成原因和 改进措施"
+    "某县2023年农村公路养护专项自评表\n"
+    "1、某县2023年农村公路养护专项自评表资金名称农村公路养护主管部门某县交通运输局"
+    "实施单位某县公路建设养护中心资金情况(万元)全年预算数全年执行数执行率"
+    "年度资金总额320.5320.5100%一级 指标二级 指标三级指标指标 值实际 完成值偏差 原因"
     "产 出 指 标数量 指标农村公路日常养 护里程860公里860公里桥梁定期检 查座数42座42座\n"
     "2、质量 指标优良路 率75%78%养护工程验收合 格率100%100%时效 指标养护资金拨付及时率100%100%"
     "效益 指标社会 效益 指标群众出行时间 节约率5%6%满意度 指标服务 对象 满意 度指 标沿线群众满意度90%94%"
@@ -101,7 +101,7 @@ def test_run_together_rows_without_two_figures_are_not_guessed():
 # Who reports: a government site's publisher line is read only when nothing else names the unit.
 PUBLISHED = (
     "{title}\n发布时间:2024-03-02 10:15 信息来源:{publisher}文字大小:[大 中 小]\n\n"
-    "一、绩效目标分解下达情况\n2023年,上级下达农村饮水安全维修养护资金120万元,全部用于农村供水工程维修养护。\n"
+    "一、资金安排\n当年上级拨来农村饮水安全维修养护资金120万元,用在12处供水工程的检修上。\n"
 )
 
 
@@ -125,17 +125,17 @@ def test_publisher_line_is_the_last_source_of_the_unit(title, publisher, want):
         assert text[e.start:e.end] == want
 
 
-# A department-wide evaluation table (一级指标 得分 二级指标 得分 三级指标 得分 评价标准 指标说明 得分) whose two
+# A department-wide evaluation table (一级指标 分值 二级指标 分值 三级指标 分值 评分标准 指标说明 得分) whose two
 # prose columns hold sentences full of figures, one cell a paragraph: prose is never an indicator's name.
-PROSE_HEADER = ["一级指标", "得分", "二级指标", "得分", "三级指标", "得分", "评价标准", "指标说明", "得分"]
+PROSE_HEADER = ["一级指标", "分值", "二级指标", "分值", "三级指标", "分值", "评分标准", "指标说明", "得分"]
 PROSE_ROWS = [
-    ["投入", "20", "预算配置", "20", "在职人员控制率", "10", "以100%为标准,每超过一个百分点扣0.5分,扣完为止.",
+    ["投入", "20", "预算配置", "20", "在职人员控制率", "10", "实有人数不超编制计满分,超编1人扣2分.",
      "年末实有在职人员48人,占核定编制50人的96.00%.", "10"],
-    ["", "", "", "", "重点支出安排率", "10", "达到80%计满分,每低5%扣1分.",
+    ["", "", "", "", "重点支出安排率", "10", "占比在80%及以上计满分,差4%扣1分.",
      "重点项目支出312.6万元,占项目支出总额的84.5%,计10分.", "10"],
-    ["过程", "30", "预算执行", "30", "预算完成率", "15", "100%计满分,每低于5%扣2分,扣完为止.",
+    ["过程", "30", "预算执行", "30", "预算完成率", "15", "完成率达100%计满分,差3%扣1分.",
      "预算数860.4万元,实际支出838.1万元,完成率=838.1÷860.4=97.41%.", "13"],
-    ["", "", "", "", "结转结余率", "15", "结转结余率=0计满分,每增加1%扣1分.",
+    ["", "", "", "", "结转结余率", "15", "结转结余率=0计满分,多2%扣1分.",
      "年末结转结余12.3万元,结转结余率1.43%.", "13.5"],
 ]
 PROSE_WANT = [
@@ -149,7 +149,7 @@ PROSE_WANT = [
 @pytest.mark.parametrize("joiner", ["\n\n", " "], ids=["paragraph", "one_line"])
 def test_prose_columns_with_figures_do_not_become_names(joiner):
     cells = PROSE_HEADER + [c for r in PROSE_ROWS for c in r if c]
-    text = "某区民政局2023年度部门整体支出绩效评价指标表\n" + joiner.join(cells) + "\n"
+    text = "某区民政局2023年整体支出评价用表\n" + joiner.join(cells) + "\n"
     ev = extract(read_bytes(text.encode("utf-8"), "prose.txt"))
     got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
     assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in PROSE_WANT]
@@ -157,13 +157,13 @@ def test_prose_columns_with_figures_do_not_become_names(joiner):
 
 @pytest.mark.parametrize(("sentence", "want"), [
     # the fund's name closes one clause and a total word opens the next
-    ("2023年,中央分两批下达我县农村饮水安全维修养护资金(中央部分),共计860万元。", "860"),
+    ("当年中央分两次拨来农村饮水安全维修养护资金(中央部分),共计860万元。", "860"),
     # a bracketed note between the fund's name and its amount
-    ("2023年6月,下达中央农村饮水安全维修养护资金(维修养护部分)1,250万元。", "1250"),
+    ("6月份县里下达中央农村饮水安全维修养护资金(维修养护部分)1,250万元。", "1250"),
 ])
 def test_transfer_payment_allocation_phrasings(sentence, want):
-    text = ("某县2023年度中央农村饮水安全维修养护资金绩效自评报告\n一、绩效目标分解下达情况\n" + sentence +
-            "\n二、绩效目标完成情况分析\n资金已全部拨付到项目单位。\n")
+    text = ("某县2023年度中央农村饮水安全维修养护资金绩效自评报告\n一、资金安排\n" + sentence +
+            "\n二、使用情况\n资金已全部拨付到项目单位。\n")
     ev = extract(read_bytes(text.encode("utf-8"), "transfer.txt"))
     assert ev.budget.adjusted == Decimal(want)
     e = ev.evidence["budget.adjusted"]
@@ -171,8 +171,8 @@ def test_transfer_payment_allocation_phrasings(sentence, want):
 
 
 def test_unit_after_a_cited_notice_is_the_subject_not_the_notices_author():
-    text = ("2023年度中央对地方转移支付项目绩效自评结果\n"
-            "根据《某县财政局关于开展2023年度中央对地方转移支付预算执行情况绩效自评工作的通知》要求,"
-            "某县青山镇人民政府开展并完成了本部门涉及的转移支付项目绩效自评工作,现将结果报告如下。\n")
+    text = ("青山镇2023年转移支付项目自评结果\n"
+            "按《某县财政局关于做好上级补助资金自评的通知》要求,"
+            "某县青山镇人民政府组织各站所对三个补助项目逐一打分,结果如下。\n")
     ev = extract(read_bytes(text.encode("utf-8"), "subject.txt"))
     assert ev.department == "某县青山镇人民政府"

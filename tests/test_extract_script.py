@@ -10,16 +10,16 @@ from jixiao.extract.script import view_of
 from jixiao.ingest import read_bytes
 
 # Our own project form, in traditional characters; a mirror site added the pinyin of some characters.
-FORM = """2023年度項(xiàng)目支出績效自評表
-項(xiàng)目名稱 | 鄉村文化廣場建設補助經費 |
-主管部門 | 某縣文化和旅遊局 | 實施單位 | 某縣(xiàn)文化館 |
-項(xiàng)目資金（萬元） | 年初預算數 | 全年預算數 | 全年執行數 | 分值 | 執行率 | 得分 |
+FORM = """某縣文化館2023年度項目自評用表
+項目名稱 | 鄉村文化廣場建設補助經費 |
+主管部門 | 某縣文化和旅遊局 | 實施單位 | 某縣(xiàn)文化館(guǎn) |
+項目資金（萬元） | 年初預算數 | 全年預算數 | 全年執行數 | 分值 | 執行率 | 得分 |
 年度資金總額 | 45.60 | 45.60 | 44.10 | 10 | 96.71% | 9.67 |
-一級指標(biāo) | 二級指標(biāo) | 三級指標(biāo) | 年度指標值 | 實際完成值 | 分值 | 得分 | 偏差原因分析及改進措施 |
-產出指標(biāo) | 數量指標(biāo) | 新建文化廣場數量 | ≥6個 | 6個 | 20 | 20 |
-質量指標(biāo) | 工程驗收合格率 | 100% | 100% | 20 | 20 |
-效益指標(biāo) | 社會效益指標(biāo) | 羣衆文化活動場次 | ≥120場 | 132場 | 30 | 30 |
-滿意度指標(biāo) | 服務對象滿意度指標(biāo) | 羣衆滿意度 | ≥90% | 93% | 20 | 19 | 個別廣場照明不足 |
+一級指標 | 二級指標 | 三級指標 | 年度指標值 | 實際完成值 | 分值 | 得分 | 偏差說明 |
+產出指標 | 數量指標 | 新建文化廣(guǎng)場數量 | ≥6個 | 6個 | 20 | 20 |
+質量指標 | 工程驗收合格率 | 100% | 100% | 20 | 20 |
+效益指標 | 社會效益指標 | 羣衆(zhòng)文化活動場次 | ≥120場 | 132場 | 30 | 30 |
+滿意度指標 | 服務對象滿意度指標 | 羣衆(zhòng)滿意度 | ≥90% | 93% | 20 | 19 | 個別廣場照明不足 |
 """
 
 
@@ -29,15 +29,15 @@ def test_traditional_form_reads_like_its_simplified_original():
     assert (ev.budget.initial, ev.budget.adjusted, ev.budget.executed, ev.budget.execution_rate) == (
         Decimal("45.60"), Decimal("45.60"), Decimal("44.10"), Decimal("96.71"))
     # names come back as the document writes them, pinyin notes included
-    assert ev.implementer == "某縣(xiàn)文化館"
+    assert ev.implementer == "某縣(xiàn)文化館(guǎn)"
     assert [p.name for p in ev.projects] == ["鄉村文化廣場建設補助經費"]
     rows = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators
             if i.level2 is not None]
     assert rows == [
-        ("產出指標(biāo)", "數量指標(biāo)", "新建文化廣場數量", "≥6個", "6個", 20, 20),
-        ("產出指標(biāo)", "質量指標(biāo)", "工程驗收合格率", "100%", "100%", 20, 20),
-        ("效益指標(biāo)", "社會效益指標(biāo)", "羣衆文化活動場次", "≥120場", "132場", 30, 30),
-        ("滿意度指標(biāo)", "服務對象滿意度指標(biāo)", "羣衆滿意度", "≥90%", "93%", 20, 19),
+        ("產出指標", "數量指標", "新建文化廣(guǎng)場數量", "≥6個", "6個", 20, 20),
+        ("產出指標", "質量指標", "工程驗收合格率", "100%", "100%", 20, 20),
+        ("效益指標", "社會效益指標", "羣衆(zhòng)文化活動場次", "≥120場", "132場", 30, 30),
+        ("滿意度指標", "服務對象滿意度指標", "羣衆(zhòng)滿意度", "≥90%", "93%", 20, 19),
     ]
 
 
@@ -54,12 +54,12 @@ def test_evidence_points_at_the_documents_own_characters():
 
 def test_simplified_text_is_read_as_written():
     # 著 and 乾 are simplified words of their own (显著, 乾坤): a simplified report never goes through the view
-    text = "某县档案馆2023年度部门整体支出绩效自评报告\n一、总体情况\n全年档案查阅服务成效显著,乾坤湾片区档案数字化完成。\n"
+    text = "某县档案馆2023年整体绩效自评报告\n一、总体情况\n全年档案查阅服务成效显著,乾坤湾片区档案数字化完成。\n"
     assert view_of(text) is None
     ev = extract(read_bytes(text.encode("utf-8"), "plain.txt"))
     assert ev.department == "某县档案馆"
 
 
 def test_a_few_bracketed_letters_are_not_pinyin_notes():
-    text = "某县档案馆2023年度项目支出绩效自评报告\n采购服务器(a)一台、存储(b)两台。\n"
+    text = "某县档案馆2023年档案数字化项目自评\n采购服务器(a)一台、存储(b)两台。\n"
     assert view_of(text) is None

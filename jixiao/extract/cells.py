@@ -2,7 +2,7 @@
 
 Real forms reach us as pipe tables, tab rows, one cell a line, one long line of
 space-separated cells (crawls of xls/pdf files), or with no separator at all
-between a label and its figures (``库存数量真实率100%100%``). All of them become one
+between a label and its figures (``图书上架率100%100%``). All of them become one
 stream of tokens that remember what separated them from the previous token:
 ``STRONG`` (a pipe, tab or line break), ``SPACE`` or ``GLUED``. Table readers work
 on this stream (:mod:`jixiao.extract.grid`), never on one printed shape.
@@ -123,7 +123,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Tok]:
 
 
 def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out: list[Tok]) -> None:
-    """Split one space-free piece at its figures (``库存数量真实率100%100%`` → text, 100%, 100%)."""
+    """Split one space-free piece at its figures (``图书上架率100%100%`` → text, 100%, 100%)."""
     piece = norm[a - base:b - base]
     if not _HAS_DIGIT.search(piece):
         out.append(Tok(text[a:b], a, b, gap, _kind(piece)))
@@ -137,7 +137,7 @@ def _split_piece(text: str, norm: str, base: int, a: int, b: int, gap: int, out:
         after = piece[m.end()] if m.end() < len(piece) else ""
         if _is_word(before) and (_is_word(after) or (after != "" and after in ":：、")) and \
                 not m.group(0).endswith("%") and not (pos > 0 and m.start() == pos):
-            continue  # a figure inside a word run (孕产妇7天访视数, 指标8:) stays in it; one right after a figure
+            continue  # a figure inside a word run (儿童3岁体检人数, 指标8:) stays in it; one right after a figure
             # (860公里860公里桥梁…, cells run together) does not
         if m.start() == 0 and after in ("、", ".", "．") and m.group(0).isdigit() and len(m.group(0)) <= 2 and \
                 m.end() + 1 < len(piece) and _is_word(piece[m.end() + 1]):

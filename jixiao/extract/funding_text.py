@@ -1,9 +1,9 @@
 """Money and projects of reports written as prose about one fund or project (专项, 转移支付, 衔接资金 …).
 
-These reports state their budget as an allocation (``下达…资金100万元``, ``预算安排2700万元``, ``指标金额是110万元``)
-and what was paid (``实际拨付金额是108万元``, ``已拨付工程款700万元``); the project is named by what the money is
-used for (``用于实施X项目``, ``全部列入X项目``), by the title, or by ``现将X绩效自评报告如下``; several projects are
-numbered (``项目一：X，…完成预算的100%``). Words are data (``lexicon.yaml`` ``fund_text``).
+These reports state their budget as an allocation (``下达…资金100万元``, ``预算安排860万元``, ``指标金额是45万元``)
+and what was paid (``实际拨付金额是44万元``, ``已拨付工程款520万元``); the project is named by what the money is
+used for (``用于实施X项目``, ``全部列入X项目``), by the title, or by ``现将X绩效自评情况报告如下``; several projects are
+numbered (``项目一：X，…预算执行100%``). Words are data (``lexicon.yaml`` ``fund_text``).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def _rx() -> dict[str, re.Pattern[str]]:
 
 
 def read_funding_sources(ctx: Context) -> list[dict]:
-    """Money by source listed in prose after a total (``…755.19万元。其中：中央级资金124.23万元，省级资金370.83万元，
-    市级资金260.3万元``): the first list of two or more amounts each named by a level or kind of funds (中央, 省级,
+    """Money by source listed in prose after a total (``…512.40万元。其中：中央资金300万元，省级资金150.40万元，
+    县级资金62万元``): the first list of two or more amounts each named by a level or kind of funds (中央, 省级,
     一般公共预算, 彩票公益金 …) and a fund word. Entries: name, budget (万元), spans."""
     rx = _rx()
     text = ctx.text
@@ -84,9 +84,9 @@ def read_fund_statements(ctx: Context, budget: dict) -> None:
                 continue
             prefix = squash(text[max(sent.start, n.start - 160):n.start])
             clauses = re.split(r"[，,；;]", prefix)
-            clause = _NOTE_END.sub("", clauses[-1])  # …发展资金(县域商业建设行动)14680万元
+            clause = _NOTE_END.sub("", clauses[-1])  # …发展资金(乡村商业网点)3600万元
             if rx["total_only"].fullmatch(clause) and len(clauses) > 1:
-                clause = _NOTE_END.sub("", clauses[-2]) + clause  # …救灾资金(水利部分),共计6800万元
+                clause = _NOTE_END.sub("", clauses[-2]) + clause  # …维修资金(省级部分),共计980万元
             if rx["not_budget"].search(clause):
                 continue
             if "adjusted" not in budget and "initial" not in budget and (
@@ -130,7 +130,7 @@ def _located(ctx: Context, name: str) -> tuple[str, int, int]:
 
 
 def numbered_projects(ctx: Context) -> list[dict]:
-    """``项目一：NAME，…完成预算的100%`` → projects with what each sentence states; their text becomes their section."""
+    """``项目一：NAME，…预算执行100%`` → projects with what each sentence states; their text becomes their section."""
     rx = _rx()
     text = ctx.text
     out: list[dict] = []

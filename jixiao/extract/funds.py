@@ -1,7 +1,7 @@
 """The funds block of a project form, in any printed shape.
 
-``项目资金（万元）| 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分`` then ``年度资金总额 | 387664.62 |
-387664.62 | 10 | 100% | 10``: the header words (``lexicon.yaml`` ``funds``) give the columns; the figures after
+``项目资金（万元）| 年初预算数 | 全年预算数 | 全年执行数 | 分值 | 执行率 | 得分`` then ``年度资金总额 | 128.50 |
+128.50 | 10 | 100% | 10``: the header words (``lexicon.yaml`` ``funds``) give the columns; the figures after
 the total row are matched to them. Crawled forms drop empty cells, so a row may carry fewer figures than the
 header has columns: the percent fixes the 执行率 column, a small whole number just before it is the 分值, the one
 after it the 得分, and the amounts take the budget columns whose ratio reproduces the stated rate.
@@ -155,8 +155,8 @@ def _read_block(text: str, run: list[tuple[int, int, str, str]], limit: int) -> 
     if wm:
         a = max(0, h0 - 60) + wm.start(1)
         block.weight_note = Figure(D(wm.group(1)), wm.group(1), a, a + len(wm.group(1)))
-    # pairs written as label figure label figure … (预算数 6.84 到位数 6.84 执行数 6.84), when they open a line,
-    # a cell or a sentence (after a subject, 日常公用经费年初预算数…, they are that subject's, not the block's)
+    # pairs written as label figure label figure … (预算数 12.30 到位数 12.30 执行数 11.95), when they open a line,
+    # a cell or a sentence (after a subject, 办公经费年初预算数…, they are that subject's, not the block's)
     lead = text[max(0, h0 - 12):h0]
     opens = not re.search(r"[\u4e00-\u9fa5]$", lead) or re.search(r"[。；;:：]\s*(?:[（(]?[一二三四五六七八九十\d]+[）)、.．])?$", lead)
     pairs = _pairs(text, run) if opens else {}
@@ -269,7 +269,7 @@ _GLUED = re.compile(r"[:：]?[ \t]*(?P<run>\d[\d.]{0,29}%[\d.]{0,6}|\d+(?:\.\d+)
 
 
 def _glued(text: str, pos: int, roles: tuple[str, ...]) -> list[Figure | None]:
-    """Figures whose cells lost their separators (``40004000100%``, ``310.2154.741050%5``), split where the
+    """Figures whose cells lost their separators (``25002500100%``, ``86.584.297.34%``), split where the
     pieces are valid figures and the amounts reproduce the stated rate; [] unless exactly one split does."""
     m = _GLUED.match(text, pos)
     if not m:

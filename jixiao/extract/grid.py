@@ -164,7 +164,7 @@ def find_headers(text: str, start: int = 0, end: int | None = None, vocab: dict 
     for m in matches:
         role = _role_of(m.group(0), v)
         # a column word is a cell of its own, or runs into the next column word (cells glued by a crawl);
-        # inside a longer word (部门整体支出绩效评价指标表) it is not a header
+        # inside a longer word (整体绩效评价指标体系) it is not a header
         slack = (0, 0) if squash(m.group(0)) in v["weak"] else (2, 3)
         if (m.start() not in ends and _cjk_run(text, m.start() - 1, -1, start, end) > slack[0]) or \
                 (m.end() not in starts and _cjk_run(text, m.end(), 1, start, end) > slack[1]):
@@ -408,8 +408,8 @@ def _is_glued(toks: list[Tok]) -> bool:
 
 
 def unglue(text: str, toks: list[Tok]) -> list[Tok]:
-    """In a run-together table, a space is where a cell's text wrapped, not a cell edge (储备粮管理专户管 理率), and
-    the level names run into the cell after them (数量指标县级储备粮…): join the one, split off the other."""
+    """In a run-together table, a space is where a cell's text wrapped, not a cell edge (养护工程验收合 格率), and
+    the level names run into the cell after them (数量指标农村公路…): join the one, split off the other."""
     if not _is_glued(toks):
         return toks
     joined: list[Tok] = []

@@ -1,7 +1,7 @@
 """Reports in traditional characters, and mirror sites' pinyin notes: read through a simplified view.
 
 Some reports reach a reviewer in traditional characters (a mirror site converted the page), sometimes with the
-pinyin of each rarer character written after it (``古城區(qū)自然資源局``). The vocabulary is simplified, so such a
+pinyin of each rarer character written after it (``某縣(xiàn)文化館``). The vocabulary is simplified, so such a
 text is read through a *view*: every character converted one for one (OpenCC's table, character by character, so
 offsets stay aligned) and the pinyin notes dropped. What is read is then given back in the document's own
 characters, notes included, with evidence spans in the document's own offsets: a reviewer sees the text as

@@ -5,7 +5,7 @@
   how some text reports print them): columns are found from the header words.
 - The MoF 项目支出绩效自评表 flattened to text, its cells broken across lines:
   label lines stack up until a data line ``目标值 实际值 分值 得分``.
-- Per-project 指标完成情况 lists in prose: ``1.信访案件办结率100%，完成年度绩效指标``.
+- Per-project 指标完成情况 lists in prose: ``1.档案查阅满意率98%，达到年度目标``.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def _join_fragments(lines: list[str], level1_words: list[str], level2_words: lis
 # ---------------------------------------------------------------- 指标完成情况 lists in prose
 
 def read_indicator_lists(ctx: Context) -> list[Indicator]:
-    """``指标完成情况：1.NAME VALUE，完成年度绩效指标。`` → indicators with their actual values."""
+    """``指标完成情况：1.NAME VALUE，已完成。`` → indicators with their actual values."""
     text = ctx.text
     out: list[Indicator] = []
     rx = _rx()

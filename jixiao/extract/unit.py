@@ -4,7 +4,7 @@ Sources in order of trust: the form's own fields (单位名称, 部门（单位�
 the title (``XX县财政局2022年度部门整体支出绩效自评报告``), a subject introduced with 以下简称, the sign-off at the
 end, and only then the first sentence that opens with a unit. Page chrome (来源, 发布机构 …), document titles in
 《》 and names after a preposition or verb (据, 由, 为 …) never count — except, when nothing else names a unit,
-the publisher a government site prints above the report (信息来源：谢家集区农业农村水利局), if it is a unit with
+the publisher a government site prints above the report (信息来源：某区农业农村局), if it is a unit with
 the title's place. A unit written without its county (``县司法局``) takes the fuller name the text gives
 elsewhere (``紫金县司法局``). The words are data (``lexicon.yaml`` ``identity``, ``org_suffix``).
 """
@@ -107,7 +107,7 @@ def read_title(ctx: Context) -> tuple[str | None, int]:
             if _is_chrome(line) or rx["heading"].match(line) or line.startswith(not_start):
                 continue
             start = cell_pos + cell.find(line[:4]) if line[:4] in cell else cell_pos
-            # a title broken over lines: 岳阳楼区2021年度部门(单位)整体支出 / 绩效评价自评报告
+            # a title broken over lines: 某区2021年度部门（单位）整体支出 / 绩效自评报告
             if k > 0 and rx["title_continued"].match(line):
                 ppos, prev = lines[k - 1]
                 prev = prev.strip().strip("|").strip()
@@ -286,7 +286,7 @@ def read_department(ctx: Context, title: str | None, project_form: bool = False)
 
 def _publisher(ctx: Context, title: str | None) -> tuple[str, int, int] | None:
     """The unit a government site names as the page's source, when it is a unit with its place in front
-    (天津市东丽区财政局; not 财政局, not the portal's own 人民政府办公室) and the title is about that place."""
+    (某市某区财政局; not 财政局, not the portal's own 人民政府办公室) and the title is about that place."""
     rx = _rx()
     head = ctx.text[:1500]
     for m in rx["publisher"].finditer(head):
