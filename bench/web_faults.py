@@ -27,7 +27,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from bench.web import free_port, percentile  # the load bench's port picker and nearest-rank percentile
 
 PASSWORD = "bench-password-1"
 REPORT = """{named}2023年度部门整体支出绩效自评报告
@@ -48,18 +49,6 @@ REPORT = """{named}2023年度部门整体支出绩效自评报告
 
 本部门2023年度绩效自评得分{score}.00分，等级为“优”。（第 {n} 份）
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
-    return ordered[k]
 
 
 def descendants(pid: int) -> set[int]:

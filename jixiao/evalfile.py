@@ -175,18 +175,12 @@ class ProjectIn(_Signed):
     @model_validator(mode="after")
     def _named(self) -> ProjectIn:
         if not self.name:
-            raise PydanticCustomError("jx", "缺少项目名称", {"at": "name"})
+            raise PydanticCustomError("jx", self.missing_messages["name"], {"at": "name"})
         return self
 
 
 class FundingSourceIn(ProjectIn):
     missing_messages: ClassVar[Mapping[str, str]] = {"name": "缺少资金来源名称"}
-
-    @model_validator(mode="after")
-    def _named(self) -> FundingSourceIn:
-        if not self.name:
-            raise PydanticCustomError("jx", "缺少资金来源名称", {"at": "name"})
-        return self
 
 
 class IndicatorIn(Strict):

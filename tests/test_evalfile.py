@@ -13,24 +13,7 @@ from jixiao.ingest import IngestError
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-YAML = """\
-department: 示例单位
-year: 2024
-scope: project
-budget:
-  adjusted: 130.10
-  executed: "1,300.5"
-  execution_rate: 99.9%
-indicators:
-  - {level1: 产出指标, name: 场次, target: "≥10场", actual: 12, weight: 15, score: 14.5}
-other_rates:
-  - {name: 日常公用经费控制率, stated: 100, numerator: 57.94, denominator: 57.94, bases: {年初: 64.65}}
-score: {total: 99.98, parts: {产出指标: 45}}
-breakdowns:
-  - {name: 个案, total: 10, parts: {甲: 4, 乙: 6}}
-deductions: [未定期开展资产清查]
-notes: ignored
-"""
+YAML = (Path(__file__).parent / "fixtures" / "evaluation.yaml").read_text(encoding="utf-8")
 
 
 def test_yaml_numbers_are_exact_decimals(tmp_path: Path):
@@ -108,3 +91,10 @@ def test_supervisor_round_trips_through_an_evaluation_file():
 
     back = parse_evaluation(json.dumps(evaluation_to_dict(ev), ensure_ascii=False), "x.json")
     assert (back.department, back.supervisor) == ("某县农业技术推广中心", "某县农业农村局")
+
+
+@pytest.mark.parametrize(("section", "reason"), [("projects", "缺少项目名称"), ("funding_sources", "缺少资金来源名称")])
+def test_a_named_entry_without_its_name_says_which(section, reason):
+    with pytest.raises(EvaluationFileError) as exc:
+        parse_evaluation(f"year: 2024\n{section}:\n  - {{budget: 1}}\n", "e.yaml")
+    assert exc.value.reason == f"第 3 行 {section}[0].name: {reason}"

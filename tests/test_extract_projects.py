@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from test_extract_shapes import printed  # the shapes crawls print a table in
 
 from jixiao.extract import extract
 from jixiao.ingest import read_bytes
@@ -18,14 +19,6 @@ WANT = [("乡村文化广场维护", "45.60", "44.10", "96.71"), ("数字资源�
         ("公共文化服务补助", "120.50", "118.20", "98.09")]
 
 
-def _shape(name: str, header: list[str], rows: list[list[str]]) -> str:
-    if name == "pipe":
-        return "\n".join("| " + " | ".join(r) + " |" for r in [header, *rows])
-    if name == "tabs":
-        return "\n".join("\t".join(r) for r in [header, *rows])
-    return (" " if name == "one_line" else "\n\n").join([*header, *(c for r in rows for c in r)])
-
-
 def _projects(text: str):
     ev = extract(read_bytes(text.encode("utf-8"), "projects.txt"))
     return ev, [(p.name, p.budget, p.executed, p.execution_rate) for p in ev.projects]
@@ -33,7 +26,7 @@ def _projects(text: str):
 
 @pytest.mark.parametrize("shape", ["pipe", "tabs", "one_line", "paragraph"])
 def test_project_table_reads_in_every_shape(shape):
-    text = HEAD + _shape(shape, HEADER, ROWS) + "\n四、绩效目标完成情况\n"
+    text = HEAD + printed(shape, HEADER, ROWS) + "\n四、绩效目标完成情况\n"
     ev, got = _projects(text)
     assert got == [(n, Decimal(b), Decimal(e), Decimal(r)) for n, b, e, r in WANT]
     e = ev.evidence["projects[2].executed"]
@@ -44,12 +37,12 @@ def test_amounts_in_yuan_become_wan_and_category_rows_are_not_projects():
     header = ["项目名称", "预算数（元）", "执行数（元）"]
     rows = [["乡村文化广场维护", "456,000.00", "441,000.00"], ["基本支出", "2,000,000.00", "1,990,000.00"],
             ["合计", "2,456,000.00", "2,431,000.00"]]
-    _ev, got = _projects(HEAD + _shape("pipe", header, rows) + "\n")
+    _ev, got = _projects(HEAD + printed("pipe", header, rows) + "\n")
     assert got == [("乡村文化广场维护", Decimal("45.6"), Decimal("44.1"), None)]
 
 
 def test_a_table_without_amounts_gives_no_projects():
     header = ["序号", "项目名称", "实施单位", "完成情况"]
     rows = [["1", "乡村文化广场维护", "某县文化馆", "已完成"], ["2", "数字资源建设", "某县图书馆", "已完成"]]
-    _ev, got = _projects(HEAD + _shape("pipe", header, rows) + "\n")
+    _ev, got = _projects(HEAD + printed("pipe", header, rows) + "\n")
     assert got == []

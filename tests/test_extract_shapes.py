@@ -37,6 +37,19 @@ WANT = [
 ]
 
 
+def printed(shape: str, header: list[str], rows: list[list[str]]) -> str:
+    """A table as a crawl prints it: ``pipe`` rows (empty cells dropped), ``tabs`` rows (kept), ``line`` (one cell
+    a line, each closed by a pipe), ``paragraph`` (one cell a paragraph) or ``one_line`` (one long line)."""
+    if shape == "pipe":
+        return "\n".join("| " + " | ".join(c for c in r if c) + " |" for r in [header, *rows])
+    if shape == "tabs":
+        return "\n".join("\t".join(r) for r in [header, *rows])
+    cells = [*header, *(c for r in rows for c in r if c)]
+    if shape == "line":
+        return "\n".join(f"{c}\n|" for c in cells)
+    return {"one_line": " ", "paragraph": "\n\n"}[shape].join(cells)
+
+
 def _pipe() -> str:
     lines = ["| " + " | ".join(HEADER) + " |"]
     for r in ROWS:
@@ -106,22 +119,9 @@ SHEET_WANT = [
 SHEET_HEAD = "某镇人民政府2023年度部门整体支出绩效评价指标表\n"
 
 
-def _sheet_cells() -> list[str]:
-    return SHEET_HEADER + [c for r in SHEET for c in r if c]
-
-
 @pytest.mark.parametrize("layout", ["pipe", "line", "paragraph", "one_line", "tabs"])
 def test_scoring_sheet_with_criteria_reads_the_same_in_every_shape(layout):
-    if layout == "pipe":
-        body = "\n".join("| " + " | ".join(c for c in r if c) + " |" for r in [SHEET_HEADER, *SHEET])
-    elif layout == "line":
-        body = "\n".join(f"{c}\n|" for c in _sheet_cells())
-    elif layout == "paragraph":
-        body = "\n\n".join(_sheet_cells())
-    elif layout == "one_line":
-        body = " ".join(_sheet_cells())
-    else:
-        body = "\n".join("\t".join(r) for r in [SHEET_HEADER, *SHEET])
+    body = printed(layout, SHEET_HEADER, SHEET)
     ev = extract(read_bytes((SHEET_HEAD + body + "\n").encode("utf-8"), f"sheet_{layout}.txt"))
     got = [(i.level1, i.level2, i.name, i.weight, i.score) for i in ev.indicators]
     assert got == [(a, b, c, Decimal(w), Decimal(s)) for a, b, c, w, s in SHEET_WANT]
@@ -300,13 +300,7 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_header_variants_read_in_every_shape(variant, shape):
     header, rows, want = VARIANTS[variant]
-    if shape == "pipe":
-        body = "\n".join("| " + " | ".join(c for c in r if c) + " |" for r in [header, *rows])
-    elif shape == "tabs":
-        body = "\n".join("\t".join(r) for r in [header, *rows])
-    else:
-        cells = [*header, *(c for r in rows for c in r if c)]
-        body = (" " if shape == "one_line" else "\n\n").join(cells)
+    body = printed(shape, header, rows)
     ev = extract(read_bytes((HEAD + body + "\n").encode("utf-8"), f"{variant}_{shape}.txt"))
     got = [(i.level1, i.level2, i.name, i.target, i.actual, i.weight, i.score) for i in ev.indicators]
     assert got == [(a, b, c, d, e, Decimal(w), Decimal(s)) for a, b, c, d, e, w, s in want]

@@ -105,13 +105,21 @@ REPORT = textwrap.dedent("""\
     """)
 
 
+def _write_form(root, form_id: str, files: dict[str, str]):
+    """A form folder ``root/form_id`` holding ``files`` (name → text)."""
+    folder = root / form_id
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+PROVINCE_FILES = {"form.yaml": FORM, "framework.yaml": FRAMEWORK, "layout.yaml": LAYOUT}
+
+
 @pytest.fixture
 def province(tmp_path, monkeypatch):
-    folder = tmp_path / "forms" / "moushen-project-kaoping"
-    folder.mkdir(parents=True)
-    (folder / "form.yaml").write_text(FORM, encoding="utf-8")
-    (folder / "framework.yaml").write_text(FRAMEWORK, encoding="utf-8")
-    (folder / "layout.yaml").write_text(LAYOUT, encoding="utf-8")
+    folder = _write_form(tmp_path / "forms", "moushen-project-kaoping", PROVINCE_FILES)
     monkeypatch.setenv(forms.ENV_VAR, str(tmp_path / "forms"))
     forms.reset()
     yield folder
@@ -174,11 +182,7 @@ def test_the_forms_flag_loads_the_folder_for_one_command(tmp_path, monkeypatch):
 
     from jixiao.cli import app
 
-    folder = tmp_path / "forms" / "moushen-project-kaoping"
-    folder.mkdir(parents=True)
-    (folder / "form.yaml").write_text(FORM, encoding="utf-8")
-    (folder / "framework.yaml").write_text(FRAMEWORK, encoding="utf-8")
-    (folder / "layout.yaml").write_text(LAYOUT, encoding="utf-8")
+    _write_form(tmp_path / "forms", "moushen-project-kaoping", PROVINCE_FILES)
     doc = tmp_path / "考评表.txt"
     doc.write_text(REPORT, encoding="utf-8")
     monkeypatch.delenv(forms.ENV_VAR, raising=False)
@@ -242,9 +246,7 @@ def test_a_folder_adds_a_row_layout_as_data(tmp_path, monkeypatch):
 
     forms.reset()
     assert rows() == []  # read in the header's order every score is above its weight: no row is sure
-    folder = tmp_path / "forms" / "moushen-layout"
-    folder.mkdir(parents=True)
-    (folder / "form.yaml").write_text(form, encoding="utf-8")
+    _write_form(tmp_path / "forms", "moushen-layout", {"form.yaml": form})
     monkeypatch.setenv(forms.ENV_VAR, str(tmp_path / "forms"))
     forms.reset()
     try:

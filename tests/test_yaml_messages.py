@@ -3,6 +3,8 @@ user sees name the file, the line and the key, as they did when each file had it
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from jixiao.evalfile import EvaluationFileError, parse_evaluation
@@ -108,24 +110,8 @@ def test_rule_parameters_come_from_the_kinds_models():
     assert set(RULES["steps"].params) == {"ratio", "limit", "direction", "per", "deduct", "count"}
 
 
-EV = """\
-department: 示例单位
-year: 2024
-scope: project
-budget:
-  adjusted: 130.10
-  executed: "1,300.5"
-  execution_rate: 99.9%
-indicators:
-  - {level1: 产出指标, name: 场次, target: "≥10场", actual: 12, weight: 15, score: 14.5}
-other_rates:
-  - {name: 日常公用经费控制率, stated: 100, numerator: 57.94, denominator: 57.94, bases: {年初: 64.65}}
-score: {total: 99.98, parts: {产出指标: 45}}
-breakdowns:
-  - {name: 个案, total: 10, parts: {甲: 4, 乙: 6}}
-deductions: [未定期开展资产清查]
-notes: ignored
-"""
+# the evaluation file test_evalfile.py reads too; the cases below edit it line by line
+EV = (Path(__file__).parent / "fixtures" / "evaluation.yaml").read_text(encoding="utf-8")
 
 EVAL_CASES = [
     ([("executed: \"1,300.5\"", "executed: abc"), ("scope: project", "scopee: project")],

@@ -3,6 +3,7 @@ becomes its one-line reason instead of an exception, so the verb goes on with th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,3 +21,21 @@ def load_or_reason(path: Path, **kw: Any) -> tuple[tuple[Any, Any] | None, str |
         return None, f"无法读取该格式：缺少组件 {exc.name or exc}"
     except (ValueError, OSError) as exc:
         return None, " ".join(str(exc).removeprefix(f"{path}: ").split())
+
+
+def loaded_files(files: Iterable[Path], records: list[dict], **kw: Any) -> Iterator[tuple[Path, Any, Any]]:
+    """``(path, evaluation, document)`` for each file that reads; one that does not gets its one-line error on
+    stderr and a ``{"file", "error"}`` entry in ``records`` (where the verb's output goes), in its place."""
+    from jixiao.cli import error_line
+
+    for path in files:
+        got, reason = load_or_reason(path, **kw)
+        if got is None:
+            error_line(str(path), reason)
+            records.append({"file": str(path), "error": reason})
+            continue
+        yield path, *got
+
+
+def any_unreadable(records: list[dict]) -> bool:
+    return any("error" in r for r in records)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from jixiao.cli import Exit, app, echo_json, error_line
+from jixiao.cli import Exit, app, echo_json
 from jixiao.commands._options import options
 
 
@@ -31,20 +31,12 @@ def extract_cmd(
     *, fmt: str,
 ) -> None:
     """提取报告中的数字与事实，每项附出处 (extract figures with evidence)."""
-    from jixiao.commands._read import load_or_reason
+    from jixiao.commands._read import any_unreadable, loaded_files
     from jixiao.extract import evaluation_to_json
 
     results = []
     data: list[dict] = []
-    failed = False
-    for path in files:
-        loaded, reason = load_or_reason(path, ocr=ocr.value)
-        if loaded is None:
-            error_line(str(path), reason)
-            data.append({"file": str(path), "error": reason})
-            failed = True
-            continue
-        ev, _doc = loaded
+    for path, ev, _doc in loaded_files(files, data, ocr=ocr.value):
         results.append((path, ev))
         data.append({"file": str(path), **evaluation_to_json(ev, evidence=evidence)})
     if fmt == "json":
@@ -55,7 +47,7 @@ def extract_cmd(
         sys.stdout.write(evaluations_to_csv([ev for _, ev in results]))
     else:
         _print_tables(results)
-    raise typer.Exit(Exit.UNREADABLE if failed else Exit.OK)
+    raise typer.Exit(Exit.UNREADABLE if any_unreadable(data) else Exit.OK)
 
 
 def _print_tables(results) -> None:

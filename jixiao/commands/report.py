@@ -45,7 +45,7 @@ def report_command(
     *, fmt: str, settings: Settings,
 ) -> None:
     """生成标准自评表（项目支出/部门整体）及自评报告草稿：xlsx、docx、html 或 pdf。"""
-    from jixiao.commands._read import load_or_reason
+    from jixiao.commands._read import any_unreadable, loaded_files
     from jixiao.render import render
     from jixiao.render.grid import LayoutError
     from jixiao.render.pdf import PdfError
@@ -54,17 +54,9 @@ def report_command(
     many = len(files) > 1
     if many and output is not None:
         output.mkdir(parents=True, exist_ok=True)
-    results = []
+    results: list[dict] = []
     evaluations = []
-    status = Exit.OK
-    for path in files:
-        loaded, reason = load_or_reason(path)
-        if loaded is None:
-            error_line(str(path), reason)
-            results.append({"file": str(path), "error": reason})
-            status = Exit.UNREADABLE
-            continue
-        ev, doc = loaded
+    for path, ev, doc in loaded_files(files, results):
         evaluations.append(ev)
         result = _score(ev, settings)
         findings = _findings(ev, doc, settings.framework, result)
@@ -98,7 +90,7 @@ def report_command(
         for r in results:
             if "output" in r:
                 sys.stdout.write(f"{r['file']} → {r['output']}（{r['to']}，{r['bytes']} 字节）\n")
-    raise typer.Exit(int(status))
+    raise typer.Exit(int(Exit.UNREADABLE if any_unreadable(results) else Exit.OK))
 
 
 def _score(ev, settings: Settings):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from jixiao.cli import Exit, app, echo_json, error_line
+from jixiao.cli import Exit, app, echo_json
 from jixiao.commands._options import options
 from jixiao.settings import Settings
 
@@ -24,19 +24,11 @@ def score(
     *, fmt: str, settings: Settings,
 ) -> None:
     """按评分框架重算得分：每项给出规则、输入、算式与扣分原因。"""
-    from jixiao.commands._read import load_or_reason
+    from jixiao.commands._read import any_unreadable, loaded_files
     from jixiao.scoring import FrameworkError, score_evaluation
 
     out: list[dict] = []
-    status = Exit.OK
-    for file in files:
-        loaded, reason = load_or_reason(file)
-        if loaded is None:
-            error_line(str(file), reason)
-            out.append({"file": str(file), "error": reason})
-            status = Exit.UNREADABLE
-            continue
-        ev, _ = loaded
+    for file, ev, _doc in loaded_files(files, out):
         try:
             result = score_evaluation(ev, settings.framework, settings.frameworks)
         except FrameworkError as exc:
@@ -48,7 +40,7 @@ def score(
             print_score_table(result, str(file), ev.department)
     if fmt == "json":
         echo_json(out)
-    raise typer.Exit(status)
+    raise typer.Exit(Exit.UNREADABLE if any_unreadable(out) else Exit.OK)
 
 
 def print_score_table(result, title: str, department: str | None = None) -> None:

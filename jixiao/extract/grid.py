@@ -449,7 +449,7 @@ def unglue(text: str, toks: list[Tok]) -> list[Tok]:
     return out
 
 
-def stop_index(toks: list[Tok], start: int) -> int:
+def _stop_index(toks: list[Tok], start: int) -> int:
     v = _vocab()
     for i in range(start, len(toks)):
         if v["stop_re"].match(squash(toks[i].text)):
@@ -549,18 +549,20 @@ DEFAULT_ROLES = ("level1", "level2", "name", "target", "actual", "weight", "scor
 
 
 def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from: int | None = None,
-                skip=None, ranges: list[tuple[int, int]] | None = None) -> list[tuple[Header, list[Row], int]]:
+                skip=None, ranges: list[tuple[int, int]] | None = None,
+                vocab: dict | None = None) -> list[tuple[Header, list[Row], int]]:
     """Every indicator table in ``text[start:end]``: (header, rows, end offset of the region read).
 
     With ``fallback_from`` (the end of a project form's funds block) and no header found, the rows after the
-    form's first 三级指标 / 一级指标 word are read with the MoF form's own columns.
+    form's first 三级指标 / 一级指标 word are read with the MoF form's own columns. ``vocab`` reads another kind
+    of table (:func:`find_headers`).
     """
     end = len(text) if end is None else end
     out = []
     if ranges is None:
-        headers = find_headers(text, start, end)
+        headers = find_headers(text, start, end, vocab)
     else:  # only where a table can be: the form-like lines (a header is never inside punctuated prose)
-        headers = [h for a, b in ranges for h in find_headers(text, max(a, start), min(b, end))]
+        headers = [h for a, b in ranges for h in find_headers(text, max(a, start), min(b, end), vocab)]
     if not headers and fallback_from is not None:
         m = _vocab()["fallback_anchor"].search(text[fallback_from:end])
         if m:
@@ -572,7 +574,7 @@ def read_tables(text: str, start: int = 0, end: int | None = None, fallback_from
         region_end = headers[hi + 1].start if hi + 1 < len(headers) else end
         region_end = min(region_end, h.end + 12000)
         toks = unglue(text, tokenize(text, h.end, region_end))
-        stop = stop_index(toks, 0)
+        stop = _stop_index(toks, 0)
         toks = toks[:stop]
         stop_at = toks[-1].end if toks else h.end
         rows = parse_rows(toks, h.roles)

@@ -2,7 +2,7 @@
 
 A department's report often lists its projects with their money in a small table. The table is found by its
 column words (``lexicon.yaml`` ``project_table``) and its rows are aligned by the same dynamic programme that
-reads indicator tables (:func:`jixiao.extract.grid.parse_rows`), so pipe rows, tab rows, one long line of cells
+reads indicator tables (:func:`jixiao.extract.grid.read_tables`), so pipe rows, tab rows, one long line of cells
 and one cell a line read alike. A row is kept when it names a project and gives at least one amount.
 """
 
@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 
-from jixiao.extract.cells import tokenize
 from jixiao.extract.collect import Context
-from jixiao.extract.grid import find_headers, parse_rows, spaced, stop_index
+from jixiao.extract.grid import read_tables, spaced
 from jixiao.extract.text import squash
 from jixiao.extract.vocab import alt, lexicon, vocabulary_cache
-from jixiao.numbers import D, NumberError, to_wan
+from jixiao.numbers import NumberError, parse_amount, parse_percent
 
-_AMOUNT = ("initial", "budget", "executed")
+_AMOUNT = ("budget", "executed")  # a 年初预算数 column holds its place in a row; a project has no slot for it
 
 
 @vocabulary_cache
@@ -42,18 +41,10 @@ def read_project_tables(ctx: Context) -> list[dict]:
     v = _vocab()
     text = ctx.text
     out: list[dict] = []
-    headers = find_headers(text, vocab=v)
-    for k, h in enumerate(headers):
-        if ctx.is_claimed(h.start) or "name" not in h.roles:
-            continue
-        region_end = min(headers[k + 1].start if k + 1 < len(headers) else len(text), h.end + 6000)
-        toks = tokenize(text, h.end, region_end)
-        toks = toks[:stop_index(toks, 0)]
-        if not toks:
-            continue
+    for h, rows, stop_at in read_tables(text, skip=ctx.is_claimed, vocab=v):
         yuan = bool(v["yuan"].search(text[h.start:h.end]))
         got = 0
-        for row in parse_rows(toks, h.roles):
+        for row in rows:
             c = row.cells
             name = squash(c["name"][0]) if "name" in c else ""
             if len(name) < 2 or v["not_project"].search(name):
@@ -63,30 +54,25 @@ def read_project_tables(ctx: Context) -> list[dict]:
                 if role in c:
                     value = _amount(c[role][0], yuan)
                     if value is not None:
-                        p["budget" if role == "budget" else role] = value
+                        p[role] = value
                         p["_ev"][role] = (c[role][1], c[role][2])
             if "rate" in c:
                 try:
-                    p["execution_rate"] = D(c["rate"][0].rstrip("%％"))
+                    p["execution_rate"] = parse_percent(squash(c["rate"][0]))
                     p["_ev"]["execution_rate"] = (c["rate"][1], c["rate"][2])
                 except (NumberError, ValueError):
                     pass
-            p.pop("initial", None)  # a project's 年初 amount has no slot of its own
-            p["_ev"].pop("initial", None)
             if "budget" in p or "executed" in p:
                 out.append(p)
                 got += 1
         if got:
-            ctx.claimed.append((h.start, toks[-1].end))
+            ctx.claimed.append((h.start, stop_at))
     return out
 
 
 def _amount(cell: str, yuan: bool):
-    """A cell's amount in 万元 (its own unit first, else the header's)."""
-    s = squash(cell).replace(",", "")
-    m = re.search(r"(万元|亿元|元)$", s)
-    unit = m.group(1) if m else ("元" if yuan else "万元")
+    """A cell's amount in 万元 (its own unit first, else the header's), or None."""
     try:
-        return to_wan(D(s[:m.start()] if m else s), unit)
+        return parse_amount(squash(cell), "元" if yuan else "万元")
     except (NumberError, ValueError):
         return None

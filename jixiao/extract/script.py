@@ -13,6 +13,7 @@ change (著, 乾) are words of their own and stay as written.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Callable
@@ -138,7 +139,7 @@ def read_through(doc: Document, read: Callable[[Document], Evaluation]) -> Evalu
         near[path] = (e.start, e.end)
         a, b = view.span(e.start, e.end)
         evidence[path] = dataclasses.replace(e, start=a, end=b, line=doc.line_of(a), text=doc.text[a:b],
-                                             page=_page(doc, a) if e.page is not None else None)
+                                             page=doc.page_of(a), confidence=doc.confidence_of(a, b))
     restored = _walk(ev, "", view, near)
     return dataclasses.replace(restored, evidence=evidence)
 
@@ -146,17 +147,7 @@ def read_through(doc: Document, read: Callable[[Document], Evaluation]) -> Evalu
 def _forward(view: View, offsets: tuple[int, ...]) -> tuple[int, ...]:
     if not offsets:
         return offsets
-    import bisect
-
     return tuple(bisect.bisect_left(view.back, o) for o in offsets)
-
-
-def _page(doc: Document, offset: int) -> int | None:
-    if not doc.page_starts:
-        return None
-    import bisect
-
-    return bisect.bisect_right(doc.page_starts, offset)
 
 
 _SKIP_FIELDS = {"doc", "evidence", "scope", "form"}

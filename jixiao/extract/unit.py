@@ -155,6 +155,25 @@ def _clean_org(value: str) -> str | None:
     return v
 
 
+_ORG_VALUE = re.compile(r"[^\s|,，。；;]{2,60}")
+_NAME_GAP = re.compile(r"[\s|:：]{0,20}")
+_NAME_VALUE = re.compile(r"[^\n|\t]{2,80}")
+
+
+def _value_after(text: str, pos: int, gap: re.Pattern[str], value: re.Pattern[str], reach: int,
+                 label_from: int) -> tuple[str, int] | None:
+    """The raw value a form line writes after its label at ``pos`` (the gap skipped), cut where the next form
+    label starts (searched from ``label_from`` characters in); and where it starts."""
+    sm = gap.match(text[pos:pos + 40])
+    pos += sm.end() if sm else 0
+    vm = value.match(text[pos:pos + reach])
+    if not vm:
+        return None
+    raw = vm.group(0)
+    nl = _rx()["labels"].search(raw, label_from)
+    return (raw[:nl.start()] if nl else raw), pos
+
+
 def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 5000) -> list[tuple[str, int, int]]:
     rx = _rx()
     text = ctx.text
@@ -163,16 +182,10 @@ def _field_values(ctx: Context, label: re.Pattern[str], limit: int = 5000) -> li
         line_start = text.rfind("\n", 0, m.start()) + 1
         if _is_chrome(text[line_start:m.start() + 1]):
             continue
-        pos = m.end()
-        sm = rx["field_gap"].match(text[pos:pos + 40])
-        pos += sm.end() if sm else 0
-        vm = re.match(r"[^\s|,，。；;]{2,60}", text[pos:pos + 60])
-        if not vm:
+        got = _value_after(text, m.end(), rx["field_gap"], _ORG_VALUE, 60, 2)
+        if got is None:
             continue
-        raw = vm.group(0)
-        nl = rx["labels"].search(raw, 2)
-        if nl:
-            raw = raw[:nl.start()]
+        raw, pos = got
         org = _clean_org(raw)
         if org:
             a = text.find(org[:2], pos, pos + 60)
@@ -377,16 +390,10 @@ def read_project_name(ctx: Context, start: int = 0, end: int = 8000) -> tuple[st
     rx = _rx()
     text = ctx.text
     for m in rx["project_fields"].finditer(text, start, min(end, len(text))):
-        pos = m.end()
-        sm = re.match(r"[\s|:：]*", text[pos:pos + 20])
-        pos += sm.end() if sm else 0
-        vm = re.match(r"[^\n|\t]{2,80}", text[pos:pos + 80])
-        if not vm:
+        got = _value_after(text, m.end(), _NAME_GAP, _NAME_VALUE, 80, 1)
+        if got is None:
             continue
-        raw = vm.group(0)
-        nl = rx["labels"].search(raw, 1)
-        if nl:
-            raw = raw[:nl.start()]
+        raw, pos = got
         raw = re.split(r"\s{2,}|\s(?=[\u4e00-\u9fa5]{2,8}[:：])", raw.strip())[0].strip()
         if " " in raw and not re.search(r"[（(].* .*[）)]", raw):
             raw = raw.split(" ")[0]
